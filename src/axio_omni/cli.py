@@ -1,0 +1,32 @@
+"""The ``axio-omni`` command: ``axio-omni serve --host 127.0.0.1 --port 8000`` runs the emulator."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from .emulator.app import EmulatorState, make_app
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="axio-omni", description="axio-omni tools")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the offline OpenAI-compatible emulator")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to bind, 0 for any free one (default: 8000)")
+    serve.add_argument("--api-key", default=None, help="require this bearer key on every request")
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        app = make_app(EmulatorState(api_key=args.api_key))
+        print(f"axio-omni emulator on http://{args.host}:{args.port}/v1 (Ctrl-C to stop)", file=sys.stderr, flush=True)
+        web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,74 @@
+"""``Emulator``: the emulator app on a loopback port, as an async context manager."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from aiohttp import web
+
+from .app import EmulatorState, make_app
+from .faults import Fault, FaultQueue
+
+__all__ = ["Emulator"]
+
+
+class Emulator:
+    """Serves the emulator on ``host`` (loopback by default) and a free port until the block ends.
+
+    ::
+
+        async with Emulator() as emu:
+            t = OpenAITransport(base_url=emu.base_url, model="emulator-1")
+            emu.faults.push("status=503;times=2")
+
+    ``api_key`` makes every request without ``Authorization: Bearer <api_key>`` fail with 401.
+    ``requests`` records what was sent; ``max_active`` and ``peers`` count concurrency and connections.
+    """
+
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, api_key: str | None = None) -> None:
+        self.host = host
+        self.port = port
+        self.state = EmulatorState(api_key=api_key)
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def base_url(self) -> str:
+        if self._runner is None:
+            raise RuntimeError("the emulator is not running; use 'async with Emulator() as emu'")
+        return f"http://{self.host}:{self.port}/v1"
+
+    @property
+    def faults(self) -> FaultQueue:
+        return self.state.faults
+
+    @property
+    def requests(self) -> list[object]:
+        return list(self.state.requests)
+
+    def fail_next(self, fault: Fault | str, *, times: int | None = None) -> None:
+        """Queue ``fault`` for the next ``times`` requests."""
+        self.state.faults.push(fault, times=times)
+
+    async def start(self) -> None:
+        runner = web.AppRunner(make_app(self.state), access_log=None, handler_cancellation=True)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port)
+        await site.start()
+        sockets = site._server.sockets if site._server is not None else []  # type: ignore[union-attr]
+        self.port = sockets[0].getsockname()[1]
+        self._runner = runner
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()

@@ -1,0 +1,319 @@
+"""The one exception tree every axio-omni transport raises.
+
+::
+
+    axio.exceptions.StreamError
+    └── OmniError                      status, request_id, message, type, code, retryable
+        ├── ConfigurationError         (also ValueError) a bad setting or argument; nothing was sent
+        ├── PlaceholderUsedError       (also RuntimeError) a Dummy transport was asked to do real work
+        ├── APIStatusError             the server answered with an error status
+        │   ├── BadRequestError            400
+        │   │   └── UnprocessableEntityError   422
+        │   ├── AuthenticationError        401
+        │   ├── PermissionDeniedError      403
+        │   ├── NotFoundError              404
+        │   ├── ConflictError              409
+        │   ├── RequestTimeoutError        408
+        │   ├── RequestTooLargeError       413
+        │   ├── RateLimitError             429, with ``retry_after``
+        │   ├── InternalServerError        5xx
+        │   └── RetryWaitTooLongError      the server asked us to wait longer than the policy allows
+        ├── APIConnectionError         (also OSError) no response: refused, reset, DNS
+        │   └── APITimeoutError        (also TimeoutError) no response in time
+        ├── StreamCutError             (also OSError) a stream that started ended early
+        ├── InBandError                the server reported an error inside a stream it had begun
+        └── MalformedResponseError     a response we cannot read: bad JSON, an oversized event
+
+``OmniError`` carries what the server said and never what the caller sent: no header, no body
+field and no URL query reaches a message, so an API key cannot leak through ``str(error)``.
+Foreign exceptions (aiohttp's, asyncio's) are translated in one place: ``transports/http.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from axio.exceptions import StreamError
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "ConflictError",
+    "InBandError",
+    "InternalServerError",
+    "MalformedResponseError",
+    "NotFoundError",
+    "OmniError",
+    "PermissionDeniedError",
+    "PlaceholderUsedError",
+    "RateLimitError",
+    "RequestTimeoutError",
+    "RequestTooLargeError",
+    "RetryWaitTooLongError",
+    "StreamCutError",
+    "UnprocessableEntityError",
+    "error_for_status",
+    "parse_error_body",
+]
+
+#: How much of an unreadable body a message quotes; a proxy's HTML page is not worth more.
+_BODY_EXCERPT = 500
+
+
+class OmniError(StreamError):
+    """Base of every axio-omni error.
+
+    ``status`` is the HTTP status where there was one, ``request_id`` the server's ``x-request-id``,
+    ``message``/``type``/``code``/``param`` what the error body said, and ``retryable`` whether the
+    same request may yet succeed (the retry loop decides with it, and so may the caller).
+    """
+
+    retryable: bool = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        request_id: str | None = None,
+        type: str | None = None,
+        code: str | None = None,
+        param: str | None = None,
+        body: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.request_id = request_id
+        self.type = type
+        self.code = code
+        self.param = param
+        self.body = body
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        if self.status is not None:
+            parts.append(f"status={self.status}")
+        if self.code:
+            parts.append(f"code={self.code}")
+        if self.request_id:
+            parts.append(f"request_id={self.request_id}")
+        return parts[0] if len(parts) == 1 else f"{parts[0]} ({', '.join(parts[1:])})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only attributes survive pickling (multiprocessing, task queues).
+        return (_rebuild, (type(self), self.message, dict(self.__dict__)))
+
+
+def _rebuild(cls: type[OmniError], message: str, state: dict[str, Any]) -> OmniError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, message)
+    err.__dict__.update(state)
+    return err
+
+
+class ConfigurationError(OmniError, ValueError):
+    """A setting or argument is invalid; raised before anything is sent."""
+
+
+class PlaceholderUsedError(OmniError, RuntimeError):
+    """A Dummy placeholder transport was used; configure a real one."""
+
+
+class APIStatusError(OmniError):
+    """The server answered with an error status.
+
+    ``retry_after`` is the wait the server asked for in seconds (``retry-after-ms`` or
+    ``Retry-After``), ``should_retry`` its ``x-should-retry`` verdict, each None where it gave none.
+    """
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, should_retry: bool | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+        self.should_retry = should_retry
+
+
+class BadRequestError(APIStatusError):
+    """400: the request is malformed or refers to something invalid."""
+
+
+class UnprocessableEntityError(BadRequestError):
+    """422: the request was well formed but its content was refused."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the API key is missing, wrong or revoked."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the key is valid but not allowed to do this."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no such model, route or object."""
+
+
+class ConflictError(APIStatusError):
+    """409: the resource changed under the request; retryable."""
+
+    retryable = True
+
+
+class RequestTimeoutError(APIStatusError):
+    """408: the server gave up waiting for the request; retryable."""
+
+    retryable = True
+
+
+class RequestTooLargeError(APIStatusError):
+    """413: the request body is larger than the server accepts."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests or tokens; ``retry_after`` is the server's wait in seconds, if any."""
+
+    retryable = True
+
+
+class InternalServerError(APIStatusError):
+    """5xx: the server failed; retryable except 501 Not Implemented."""
+
+    retryable = True
+
+
+class RetryWaitTooLongError(APIStatusError):
+    """The server asked for a wait longer than the retry policy's ``max_wait``; raised instead of sleeping.
+
+    ``wait`` is what the server asked for; ``__cause__`` is the status error that carried it.
+    """
+
+    def __init__(self, message: str, *, wait: float, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.wait = wait
+
+
+class APIConnectionError(OmniError, OSError):
+    """No response: the connection was refused, reset or could not be resolved. Retryable."""
+
+    retryable = True
+
+
+class APITimeoutError(APIConnectionError, TimeoutError):
+    """No response in time (connect, first byte, or the call's deadline)."""
+
+
+class StreamCutError(OmniError, OSError):
+    """A response that had started ended early: closed mid-stream, or without its end marker.
+
+    Never retried: the server may have done (and billed) the work, and the caller may have seen events.
+    """
+
+
+class InBandError(OmniError):
+    """The server reported an error inside a stream it had begun (an error chunk or ``event: error``)."""
+
+
+class MalformedResponseError(OmniError):
+    """A response that cannot be read: invalid JSON, an unexpected shape, an event over the size bound."""
+
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    408: RequestTimeoutError,
+    409: ConflictError,
+    413: RequestTooLargeError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def _text(value: Any) -> str | None:
+    """A body field as text: servers send codes as strings, numbers or null."""
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def parse_error_body(body: bytes | str | None) -> dict[str, str | None]:
+    """What an error body says, as ``message``, ``type``, ``code`` and ``param``.
+
+    Reads OpenAI's ``{"error": {"message", "type", "code", "param"}}`` and the variants compatible
+    servers send: ``{"error": "text"}``, a numeric ``code``, FastAPI's ``{"detail": ...}`` wrapper
+    (around a string, a list of validation errors, or OpenAI's own shape), a top-level
+    ``{"message": ...}``, and a body that is not JSON at all (quoted, shortened).
+    """
+    out: dict[str, str | None] = {"message": None, "type": None, "code": None, "param": None}
+    if body is None:
+        return out
+    raw = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    try:
+        data: Any = json.loads(raw)
+    except ValueError:
+        text = raw.strip()
+        out["message"] = text[:_BODY_EXCERPT] or None
+        return out
+    if isinstance(data, Mapping) and "detail" in data and "error" not in data:
+        data = data["detail"]
+        if isinstance(data, list):
+            # FastAPI's validation errors: [{"loc": [...], "msg": "...", "type": "..."}].
+            msgs = [str(d.get("msg", d)) if isinstance(d, Mapping) else str(d) for d in data]
+            out["message"] = "; ".join(msgs) or None
+            return out
+    if isinstance(data, str):
+        out["message"] = data
+        return out
+    if not isinstance(data, Mapping):
+        out["message"] = raw.strip()[:_BODY_EXCERPT] or None
+        return out
+    err = data.get("error", data)
+    if isinstance(err, str):
+        out["message"] = err
+        out["type"] = _text(data.get("type"))
+        out["code"] = _text(data.get("code"))
+        return out
+    if isinstance(err, Mapping):
+        out["message"] = _text(err.get("message")) or _text(err.get("msg"))
+        out["type"] = _text(err.get("type"))
+        out["code"] = _text(err.get("code"))
+        out["param"] = _text(err.get("param"))
+    return out
+
+
+def error_for_status(
+    status: int,
+    body: bytes | str | None,
+    *,
+    request_id: str | None = None,
+    retry_after: float | None = None,
+    should_retry: bool | None = None,
+) -> APIStatusError:
+    """The typed error for an HTTP error status and its body."""
+    fields = parse_error_body(body)
+    message = fields.pop("message") or f"HTTP {status}"
+    cls = _BY_STATUS.get(status)
+    if cls is None:
+        cls = InternalServerError if status >= 500 else APIStatusError
+    err = cls(
+        message,
+        status=status,
+        request_id=request_id,
+        retry_after=retry_after,
+        should_retry=should_retry,
+        body=body if isinstance(body, str) else (body.decode("utf-8", "replace") if body else None),
+        **fields,
+    )
+    if status == 501:
+        # Not Implemented will not become implemented by asking again.
+        err.retryable = False
+    return err

@@ -1,0 +1,192 @@
+"""TransportPool: the HTTP sessions every transport shares, one per running event loop.
+
+An ``aiohttp.ClientSession`` belongs to the loop it was made on: used from another loop it fails
+with "attached to a different loop", and left open when its loop closes it warns. The pool keys
+sessions by loop, makes one on first use in each loop, and closes it while that loop can still run
+the close: a guard async generator started in the loop is finalized by ``loop.shutdown_asyncgens()``
+(which ``asyncio.run``, ``asyncio.Runner`` and pytest-asyncio call before closing a loop) and
+closes the session there. A loop closed without that step leaves a session whose sockets are
+released without the loop the next time the pool is used.
+
+Ownership follows aiohttp's ``connector_owner``: the pool closes only sessions it made; a caller's
+own ``session=`` is never closed by a transport.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import warnings
+import weakref
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Self
+
+import aiohttp
+
+from .errors import ConfigurationError
+from .serial import Serializable
+
+__all__ = ["PoolSettings", "TransportPool", "default_pool"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PoolSettings(Serializable):
+    """Connection limits and reuse of a :class:`TransportPool`'s sessions."""
+
+    type_name = "pool-settings"
+
+    #: Connections open at once across all hosts (0 for no limit).
+    limit: int = 100
+    #: Connections open at once to one host (0 for no limit).
+    limit_per_host: int = 0
+    #: Seconds an idle connection is kept for reuse.
+    keepalive_timeout: float = 30.0
+    #: Seconds a DNS answer is cached (None to cache for ever, 0 not to cache).
+    dns_cache_ttl: float | None = 10.0
+
+    def __post_init__(self) -> None:
+        for name in ("limit", "limit_per_host"):
+            if getattr(self, name) < 0:
+                raise ConfigurationError(f"PoolSettings.{name} must be >= 0, got {getattr(self, name)!r}")
+        if not math.isfinite(self.keepalive_timeout) or self.keepalive_timeout < 0:
+            raise ConfigurationError(f"PoolSettings.keepalive_timeout must be >= 0, got {self.keepalive_timeout!r}")
+        if self.dns_cache_ttl is not None and self.dns_cache_ttl < 0:
+            raise ConfigurationError(f"PoolSettings.dns_cache_ttl must be >= 0 or None, got {self.dns_cache_ttl!r}")
+
+
+@dataclass(slots=True, eq=False)
+class _LoopEntry:
+    session: aiohttp.ClientSession
+    guard: AsyncGenerator[None, None] | None = None
+
+
+class TransportPool:
+    """Owns one ``aiohttp.ClientSession`` per running event loop, made on first use.
+
+    ``async with TransportPool(limit=8) as pool:`` closes what it opened on exit; so does ``await
+    pool.close()``. A pool that opened sessions and is dropped unclosed warns with
+    ``ResourceWarning``. The process-wide :func:`default_pool` closes each loop's session when that
+    loop shuts down and never warns.
+    """
+
+    __slots__ = ("settings", "_entries", "_closed", "_quiet", "__weakref__")
+
+    def __init__(self, settings: PoolSettings | None = None, *, _quiet: bool = False, **limits: float | None) -> None:
+        if settings is not None and limits:
+            raise ConfigurationError("TransportPool takes settings= or keyword limits, not both")
+        self.settings = settings if settings is not None else PoolSettings(**limits)  # type: ignore[arg-type]
+        self._entries: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopEntry] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._closed = False
+        self._quiet = _quiet
+
+    def __repr__(self) -> str:
+        return f"TransportPool({self.settings!r}, sessions={len(self._entries)})"
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def session(self) -> aiohttp.ClientSession:
+        """The session for the running loop, made on first use. Must be called inside a running loop."""
+        if self._closed:
+            raise RuntimeError("this TransportPool is closed")
+        loop = asyncio.get_running_loop()
+        self._drop_dead_loops()
+        entry = self._entries.get(loop)
+        if entry is not None and not entry.session.closed:
+            return entry.session
+        entry = _LoopEntry(session=self._new_session())
+        self._entries[loop] = entry
+        entry.guard = self._guard(entry)
+        # Started now so the loop's async-generator hooks track it and finalize it at shutdown.
+        loop.create_task(anext(entry.guard, None))  # type: ignore[arg-type]
+        return entry.session
+
+    def _new_session(self) -> aiohttp.ClientSession:
+        s = self.settings
+        connector = aiohttp.TCPConnector(
+            limit=s.limit,
+            limit_per_host=s.limit_per_host,
+            keepalive_timeout=s.keepalive_timeout,
+            ttl_dns_cache=s.dns_cache_ttl,
+            use_dns_cache=s.dns_cache_ttl != 0,
+        )
+        # Timeouts are per request (the transports set them), never the session's 5-minute default.
+        return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=None))
+
+    async def _guard(self, entry: _LoopEntry) -> AsyncGenerator[None, None]:
+        """Yields once and waits; finalized by the loop's shutdown, it closes the loop's session."""
+        try:
+            yield
+        finally:
+            await entry.session.close()
+
+    def _drop_dead_loops(self) -> None:
+        for loop in [loop for loop in self._entries if loop.is_closed()]:
+            entry = self._entries.pop(loop)
+            _abandon(entry.session)
+
+    async def close(self) -> None:
+        """Close the running loop's session and release the others; idempotent."""
+        self._closed = True
+        try:
+            current: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            current = None
+        entries = list(self._entries.items())
+        self._entries.clear()
+        for loop, entry in entries:
+            if loop is current:
+                await entry.session.close()
+            elif loop.is_closed():
+                _abandon(entry.session)
+            else:
+                # Closed on its own loop; this one cannot await it.
+                asyncio.run_coroutine_threadsafe(entry.session.close(), loop)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    def __del__(self, _warn: type[ResourceWarning] = ResourceWarning) -> None:
+        entries = getattr(self, "_entries", None)
+        if not entries or getattr(self, "_quiet", True) or getattr(self, "_closed", True):
+            return
+        if any(not e.session.closed for e in entries.values()):
+            warnings.warn(f"unclosed {self!r}: use 'async with TransportPool()' or await close()", _warn, stacklevel=2)
+
+
+def _abandon(session: aiohttp.ClientSession) -> None:
+    """Release a session whose loop is gone, without that loop: close its sockets directly."""
+    connector = session.connector
+    if connector is None or connector.closed:
+        return
+    with contextlib.suppress(Exception):
+        for protos in list(getattr(connector, "_conns", {}).values()):
+            for proto, *_ in protos:
+                sock = proto.transport.get_extra_info("socket") if proto.transport else None
+                if sock is not None:
+                    sock.close()
+    # Marks both closed so neither warns when collected; their loop can no longer run a close.
+    connector._closed = True  # noqa: SLF001
+    session._connector = None  # noqa: SLF001
+
+
+_DEFAULT: TransportPool | None = None
+
+
+def default_pool() -> TransportPool:
+    """The process-wide pool transports use when given neither ``pool=`` nor ``session=``."""
+    global _DEFAULT
+    if _DEFAULT is None or _DEFAULT.closed:
+        _DEFAULT = TransportPool(_quiet=True)
+    return _DEFAULT

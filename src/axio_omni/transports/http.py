@@ -1,0 +1,149 @@
+"""The HTTP boundary: the only place aiohttp's and asyncio's exceptions become axio-omni errors.
+
+:func:`open_response` sends one request through the retry loop and returns a response whose status
+is 2xx; everything read from it afterwards is outside the loop and never retried.
+:func:`read_chunk` reads the next piece of a body and translates a failure there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import aiohttp
+from multidict import CIMultiDictProxy
+
+from ..errors import (
+    APIConnectionError,
+    APITimeoutError,
+    OmniError,
+    StreamCutError,
+    error_for_status,
+)
+from ..retry import RetryPolicy, call_with_retry, parse_retry_after, parse_should_retry
+
+__all__ = ["Request", "open_response", "read_all", "read_chunk", "redact"]
+
+#: The most of an error body that is read; a proxy's error page can be large.
+_MAX_ERROR_BODY = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One HTTP request, prepared once and sent as often as the retry policy allows."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    body: bytes | aiohttp.FormData | None = None
+    connect_timeout: float | None = None
+    read_timeout: float | None = None
+    #: The key to scrub from anything the server echoes back into an error.
+    secret: str | None = None
+    #: Whether a body read that fails may be retried (only for requests that change nothing).
+    idempotent: bool = False
+
+
+def redact(text: str | None, secret: str | None) -> str | None:
+    """``text`` with every occurrence of ``secret`` replaced, so an echoed key never reaches an error."""
+    if text is None or not secret:
+        return text
+    return text.replace(secret, "***")
+
+
+def _scrub(error: OmniError, secret: str | None) -> OmniError:
+    if secret:
+        error.message = redact(error.message, secret) or ""
+        error.args = (error.message,)
+        if isinstance(error.body, str):
+            error.body = redact(error.body, secret)
+    return error
+
+
+def translate(exc: BaseException, *, started: bool, secret: str | None = None) -> OmniError:
+    """An aiohttp/asyncio/OS failure as an axio-omni error; ``started`` says a response had begun."""
+    what = redact(str(exc), secret) or type(exc).__name__
+    if started:
+        if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):
+            return APITimeoutError(f"the response stalled: {what}")
+        return StreamCutError(f"the response was cut: {type(exc).__name__}: {what}")
+    if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):
+        return APITimeoutError(f"no response in time: {what}")
+    return APIConnectionError(f"could not reach the server: {type(exc).__name__}: {what}")
+
+
+_NETWORK_ERRORS = (aiohttp.ClientError, OSError, TimeoutError, asyncio.TimeoutError)
+
+
+async def _send_once(session: aiohttp.ClientSession, req: Request, remaining: float | None) -> aiohttp.ClientResponse:
+    timeout = aiohttp.ClientTimeout(total=remaining, connect=req.connect_timeout, sock_read=req.read_timeout)
+    try:
+        resp = await session.request(req.method, req.url, data=req.body, headers=dict(req.headers), timeout=timeout)
+    except _NETWORK_ERRORS as exc:
+        raise translate(exc, started=False, secret=req.secret) from exc
+    if resp.status < 400:
+        return resp
+    try:
+        body = await resp.content.read(_MAX_ERROR_BODY)
+    except _NETWORK_ERRORS:
+        body = b""
+    finally:
+        resp.release()
+    raise _scrub(_status_error(resp.status, resp.headers, body), req.secret)
+
+
+def _status_error(status: int, headers: CIMultiDictProxy[str], body: bytes) -> OmniError:
+    lowered = {k.lower(): v for k, v in headers.items()}
+    return error_for_status(
+        status,
+        body,
+        request_id=lowered.get("x-request-id"),
+        retry_after=parse_retry_after(lowered),
+        should_retry=parse_should_retry(lowered),
+    )
+
+
+async def open_response(
+    session: aiohttp.ClientSession, req: Request, policy: RetryPolicy, *, what: str
+) -> aiohttp.ClientResponse:
+    """Send ``req`` until a 2xx response starts, as ``policy`` allows; the caller reads and releases it."""
+
+    async def attempt(remaining: float | None) -> aiohttp.ClientResponse:
+        return await _send_once(session, req, remaining)
+
+    return await call_with_retry(policy, attempt, what=what)
+
+
+async def read_chunk(resp: aiohttp.ClientResponse, secret: str | None = None) -> bytes:
+    """The next bytes of ``resp`` (empty at the end); a failure is a cut stream or a stall."""
+    try:
+        return await resp.content.readany()
+    except _NETWORK_ERRORS as exc:
+        raise _with_id(translate(exc, started=True, secret=secret), resp) from exc
+
+
+async def read_all(
+    session: aiohttp.ClientSession, req: Request, policy: RetryPolicy, *, what: str
+) -> tuple[bytes, aiohttp.ClientResponse]:
+    """A whole response body. An idempotent request whose body read fails is retried."""
+
+    async def attempt(remaining: float | None) -> tuple[bytes, aiohttp.ClientResponse]:
+        resp = await _send_once(session, req, remaining)
+        try:
+            return await resp.read(), resp
+        except _NETWORK_ERRORS as exc:
+            error = _with_id(translate(exc, started=True, secret=req.secret), resp)
+            if req.idempotent:
+                error.retryable = True
+            raise error from exc
+        finally:
+            resp.release()
+
+    return await call_with_retry(policy, attempt, what=what)
+
+
+def _with_id(error: OmniError, resp: aiohttp.ClientResponse) -> OmniError:
+    error.status = resp.status
+    error.request_id = resp.headers.get("x-request-id")
+    return error

@@ -1,0 +1,358 @@
+"""Streamed chat completion chunks as axio events (sans-I/O).
+
+:class:`ChatStreamDecoder` turns the bytes of a ``/v1/chat/completions`` stream into
+``StreamEvent`` values: ``feed(bytes)`` as they arrive, ``close()`` at the end. It reads the shapes
+real servers send, not only OpenAI's:
+
+- usage in a final chunk with ``choices: []``, inside the finish chunk, or on every chunk (the last
+  one wins); DeepSeek's ``prompt_cache_hit_tokens`` where there is no ``prompt_tokens_details``;
+- a tool call's ``id`` on its first fragment only, on every fragment, or empty later; calls are keyed
+  by ``index`` (by ``id``, then by order, where a server leaves ``index`` out); a name repeated on
+  every fragment is taken once, never concatenated; a whole call in one delta;
+- reasoning as ``reasoning_content`` (DeepSeek, vLLM), ``reasoning`` (OpenRouter, Groq, Ollama) or
+  ``<think>`` tags inside the content;
+- no ``finish_reason`` before ``[DONE]`` (the reason is then inferred from what was streamed), and a
+  finish reason with no ``[DONE]`` after it;
+- an in-band error, as an ``error`` member of a chunk or as ``event: error``, which raises
+  :class:`~axio_omni.errors.InBandError` even after a finish reason.
+
+A stream that ends with neither ``[DONE]`` nor a finish reason raises
+:class:`~axio_omni.errors.StreamCutError`; an error never becomes ``IterationEnd``.
+
+Block indices: reasoning, text and refusals are block 0; tool call ``k`` (the wire's index) is
+block ``k + 1``, and gets a ``BlockEnd`` once its arguments are complete.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from axio.events import (
+    BlockEnd,
+    Citation,
+    IterationEnd,
+    IterationStart,
+    ProviderEvent,
+    ReasoningDelta,
+    Refusal,
+    StreamEvent,
+    TextDelta,
+    ToolInputDelta,
+    ToolUseStart,
+)
+from axio.types import StopReason, Usage, stop_reason_from
+
+from ..errors import InBandError, MalformedResponseError, StreamCutError, parse_error_body
+from .sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEEvent
+from .think import ThinkSplitter
+
+__all__ = ["ChatStreamDecoder", "ChatStreamReader", "STOP_REASONS", "read_usage"]
+
+log = logging.getLogger("axio_omni.wire.chat")
+
+STOP_REASONS: Mapping[str, StopReason] = {
+    "stop": StopReason.end_turn,
+    "end_turn": StopReason.end_turn,
+    "eos": StopReason.end_turn,
+    "tool_calls": StopReason.tool_use,
+    "function_call": StopReason.tool_use,
+    "length": StopReason.max_tokens,
+    "max_tokens": StopReason.max_tokens,
+    "content_filter": StopReason.refusal,
+    "model_context_window_exceeded": StopReason.context_window_exceeded,
+}
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def read_usage(usage: Mapping[str, Any]) -> Usage:
+    """An OpenAI ``usage`` object (or a compatible server's variant) as axio ``Usage``.
+
+    OpenAI counts cached and reasoning tokens inside the prompt and completion totals, which is
+    axio's rule, so nothing is added; ``Usage.reported`` repairs servers that break it.
+    """
+    prompt = usage.get("prompt_tokens_details")
+    completion = usage.get("completion_tokens_details")
+    prompt = prompt if isinstance(prompt, Mapping) else {}
+    completion = completion if isinstance(completion, Mapping) else {}
+    cached = _int(prompt.get("cached_tokens")) or _int(usage.get("prompt_cache_hit_tokens"))
+    return Usage.reported(
+        _int(usage.get("prompt_tokens")),
+        _int(usage.get("completion_tokens")),
+        cache_read_tokens=cached,
+        cache_write_tokens=_int(prompt.get("cache_write_tokens")),
+        reasoning_tokens=_int(completion.get("reasoning_tokens")),
+    )
+
+
+def _in_band(error: Any, where: str) -> InBandError:
+    if isinstance(error, Mapping):
+        fields = parse_error_body(json.dumps({"error": error}))
+        status = error.get("status_code") or error.get("code")
+        return InBandError(
+            fields["message"] or f"the server reported an error {where}",
+            status=status if isinstance(status, int) and 100 <= status < 600 else None,
+            type=fields["type"],
+            code=fields["code"],
+            param=fields["param"],
+            body=error,
+        )
+    return InBandError(str(error) or f"the server reported an error {where}", body=error)
+
+
+@dataclass(slots=True)
+class _Call:
+    block: int
+    id: str = ""
+    name: str = ""
+    started: bool = False
+    args: int = 0  # argument characters streamed so far
+    held: str = ""  # arguments that arrived before the name
+
+
+class ChatStreamReader:
+    """Reads decoded chunk objects; see the module docstring for what it accepts."""
+
+    __slots__ = (
+        "done",
+        "_started",
+        "_finish",
+        "_usage",
+        "_calls",
+        "_by_id",
+        "_think",
+        "_refused",
+        "_text_seen",
+    )
+
+    def __init__(self, *, think_tags: bool = True) -> None:
+        self.done = False
+        self._started = False
+        self._finish: str | None = None
+        self._usage = Usage(0, 0)
+        self._calls: dict[int, _Call] = {}
+        self._by_id: dict[str, int] = {}
+        self._think = ThinkSplitter() if think_tags else None
+        self._refused = False
+        self._text_seen = False
+
+    def feed_event(self, event: SSEEvent) -> list[StreamEvent]:
+        """Events for one SSE event: a chunk, ``[DONE]`` or ``event: error``."""
+        data = event.data
+        if self.done:
+            return []
+        if data == "[DONE]":
+            self.done = True
+            return []
+        try:
+            chunk = json.loads(data)
+        except ValueError:
+            if event.event == "error":
+                raise InBandError(data.strip()[:500] or "the server sent an error event", body=data) from None
+            raise MalformedResponseError(f"a stream chunk is not JSON: {data[:200]!r}", body=data) from None
+        if event.event == "error":
+            raise _in_band(chunk.get("error", chunk) if isinstance(chunk, Mapping) else chunk, "mid-stream")
+        if not isinstance(chunk, Mapping):
+            raise MalformedResponseError(f"a stream chunk is not an object: {data[:200]!r}", body=data)
+        return self.feed_chunk(chunk)
+
+    def feed_chunk(self, chunk: Mapping[str, Any]) -> list[StreamEvent]:
+        """Events for one ``chat.completion.chunk`` object."""
+        out: list[StreamEvent] = []
+        if not self._started:
+            self._started = True
+            model = chunk.get("model")
+            ident = chunk.get("id")
+            out.append(
+                IterationStart(
+                    iteration=0,
+                    id=ident if isinstance(ident, str) and ident else None,
+                    model=model if isinstance(model, str) and model else None,
+                )
+            )
+        error = chunk.get("error")
+        if error:
+            raise _in_band(error, "mid-stream")
+        usage = chunk.get("usage")
+        if isinstance(usage, Mapping):
+            self._usage = read_usage(usage)
+        choices = chunk.get("choices")
+        if not choices or not isinstance(choices, list):
+            return out
+        for choice in choices:
+            if not isinstance(choice, Mapping):
+                raise MalformedResponseError(f"a choice is not an object: {choice!r}")
+            if choice.get("index", 0) == 0:
+                self._choice(choice, out)
+            else:
+                out.append(ProviderEvent("openai", "choice", dict(choice), index=choice.get("index")))
+        return out
+
+    def _choice(self, choice: Mapping[str, Any], out: list[StreamEvent]) -> None:
+        delta = choice.get("delta")
+        if isinstance(delta, Mapping):
+            reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+            if reasoning and isinstance(reasoning, str):
+                out.append(ReasoningDelta(0, reasoning))
+            content = delta.get("content")
+            if content and isinstance(content, str):
+                self._text(content, out)
+            refusal = delta.get("refusal")
+            if refusal and isinstance(refusal, str):
+                self._refused = True
+                out.append(Refusal(0, refusal))
+            calls = delta.get("tool_calls")
+            if calls:
+                for position, call in enumerate(calls):
+                    self._tool_call(call, position, out)
+            annotations = delta.get("annotations")
+            if annotations:
+                out.extend(_citations(annotations))
+        logprobs = choice.get("logprobs")
+        if logprobs:
+            out.append(ProviderEvent("openai", "logprobs", dict(logprobs), index=0))
+        finish = choice.get("finish_reason")
+        if finish and isinstance(finish, str):
+            self._finish = finish
+
+    def _text(self, content: str, out: list[StreamEvent]) -> None:
+        self._text_seen = True
+        if self._think is None:
+            out.append(TextDelta(0, content))
+            return
+        for reasoning, piece in self._think.feed(content):
+            out.append(ReasoningDelta(0, piece) if reasoning else TextDelta(0, piece))
+
+    def _slot(self, call: Mapping[str, Any], position: int) -> _Call:
+        index = call.get("index")
+        ident = call.get("id") if isinstance(call.get("id"), str) else ""
+        if not isinstance(index, int) or isinstance(index, bool):
+            # No index (Mistral): the id names the call; with neither, it continues the latest one.
+            if ident and ident in self._by_id:
+                index = self._by_id[ident]
+            elif ident or not self._calls:
+                index = max(self._calls, default=-1) + 1
+            else:
+                index = max(self._calls)
+        slot = self._calls.get(index)
+        if slot is None:
+            slot = self._calls[index] = _Call(block=index + 1)
+        if ident and not slot.id:
+            slot.id = ident
+            self._by_id[ident] = index
+        return slot
+
+    def _tool_call(self, call: Any, position: int, out: list[StreamEvent]) -> None:
+        if not isinstance(call, Mapping):
+            raise MalformedResponseError(f"a tool call is not an object: {call!r}")
+        slot = self._slot(call, position)
+        function = call.get("function")
+        function = function if isinstance(function, Mapping) else {}
+        name = function.get("name")
+        if name and isinstance(name, str) and not slot.name:
+            slot.name = name
+        args = function.get("arguments")
+        if isinstance(args, Mapping):
+            args = json.dumps(args, ensure_ascii=False)
+        if not slot.started and slot.name:
+            slot.started = True
+            if not slot.id:
+                # Some servers (Gemini's compatible endpoint) send no id; axio needs one per call.
+                slot.id = f"call_{uuid.uuid4().hex[:24]}"
+            out.append(ToolUseStart(slot.block, slot.id, slot.name))
+            if slot.held:
+                out.append(ToolInputDelta(slot.block, slot.id, slot.held))
+                slot.args += len(slot.held)
+                slot.held = ""
+        if args and isinstance(args, str):
+            if slot.started:
+                slot.args += len(args)
+                out.append(ToolInputDelta(slot.block, slot.id, args))
+            else:
+                slot.held += args
+
+    def close(self) -> list[StreamEvent]:
+        """The closing events at end of input; raises if the stream was cut or carried an error."""
+        if not self._started:
+            raise StreamCutError("the stream ended before its first chunk")
+        if not self.done and self._finish is None:
+            raise StreamCutError("the stream ended without [DONE] or a finish reason: it was cut")
+        out: list[StreamEvent] = []
+        if self._think is not None:
+            for reasoning, piece in self._think.flush():
+                out.append(ReasoningDelta(0, piece) if reasoning else TextDelta(0, piece))
+        for slot in self._calls.values():
+            if not slot.started:
+                raise MalformedResponseError(f"tool call {slot.block - 1} never named its function")
+            if not slot.args:
+                # A call to a tool without parameters: "{}" rather than nothing, which reads as truncation.
+                out.append(ToolInputDelta(slot.block, slot.id, "{}"))
+            out.append(BlockEnd(slot.block))
+        raw = self._finish or ""
+        if raw == "error":
+            raise InBandError("the server ended the stream with finish_reason 'error'")
+        if self._refused:
+            stop = StopReason.refusal
+        elif self._calls and raw in ("", "stop", "tool_calls", "function_call"):
+            # Several servers (Ollama, older llama.cpp) close a turn that called tools with "stop".
+            stop = StopReason.tool_use
+        elif not raw:
+            stop = StopReason.end_turn
+        else:
+            stop = stop_reason_from(raw, STOP_REASONS, provider="OpenAI-compatible")
+        out.append(IterationEnd(iteration=0, stop_reason=stop, usage=self._usage, raw=raw))
+        return out
+
+
+def _citations(annotations: Any) -> list[StreamEvent]:
+    out: list[StreamEvent] = []
+    for item in annotations if isinstance(annotations, list) else []:
+        cite = item.get("url_citation") if isinstance(item, Mapping) else None
+        if isinstance(cite, Mapping):
+            out.append(
+                Citation(
+                    index=0,
+                    cited_text=str(cite.get("content") or ""),
+                    title=cite.get("title"),
+                    url=cite.get("url"),
+                    start=cite.get("start_index"),
+                    end=cite.get("end_index"),
+                    unit="char",
+                    raw=dict(item),
+                )
+            )
+    return out
+
+
+class ChatStreamDecoder:
+    """Bytes of an SSE chat stream in, axio events out: ``feed(chunk)``, then ``close()``."""
+
+    __slots__ = ("sse", "reader")
+
+    def __init__(self, *, think_tags: bool = True, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
+        self.sse = SSEDecoder(max_event_bytes=max_event_bytes)
+        self.reader = ChatStreamReader(think_tags=think_tags)
+
+    def feed(self, chunk: bytes) -> list[StreamEvent]:
+        reader = self.reader
+        events = self.sse.decode(chunk)
+        if len(events) == 1:
+            return reader.feed_event(events[0])
+        out: list[StreamEvent] = []
+        for event in events:
+            out.extend(reader.feed_event(event))
+        return out
+
+    def close(self) -> list[StreamEvent]:
+        out: list[StreamEvent] = []
+        for event in self.sse.decode(b"", final=True):
+            out.extend(self.reader.feed_event(event))
+        out.extend(self.reader.close())
+        return out
