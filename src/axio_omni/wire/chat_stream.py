@@ -83,12 +83,18 @@ def read_usage(usage: Mapping[str, Any]) -> Usage:
     prompt = prompt if isinstance(prompt, Mapping) else {}
     completion = completion if isinstance(completion, Mapping) else {}
     cached = _int(prompt.get("cached_tokens")) or _int(usage.get("prompt_cache_hit_tokens"))
+    written = _int(prompt.get("cache_write_tokens"))
+    reasoning = _int(completion.get("reasoning_tokens"))
+    input_tokens = _int(usage.get("prompt_tokens"))
+    output_tokens = _int(usage.get("completion_tokens"))
+    # A slice larger than its total proves the server counted it outside the total (xAI does for
+    # reasoning), so the total is the sum; when the slice is smaller the two cannot be told apart.
+    if cached + written > input_tokens:
+        input_tokens += cached + written
+    if reasoning > output_tokens:
+        output_tokens += reasoning
     return Usage.reported(
-        _int(usage.get("prompt_tokens")),
-        _int(usage.get("completion_tokens")),
-        cache_read_tokens=cached,
-        cache_write_tokens=_int(prompt.get("cache_write_tokens")),
-        reasoning_tokens=_int(completion.get("reasoning_tokens")),
+        input_tokens, output_tokens, cache_read_tokens=cached, cache_write_tokens=written, reasoning_tokens=reasoning
     )
 
 
@@ -167,20 +173,26 @@ class ChatStreamReader:
         """Events for one ``chat.completion.chunk`` object."""
         out: list[StreamEvent] = []
         if not self._started:
-            self._started = True
             model = chunk.get("model")
-            ident = chunk.get("id")
-            out.append(
-                IterationStart(
-                    iteration=0,
-                    id=ident if isinstance(ident, str) and ident else None,
-                    model=model if isinstance(model, str) and model else None,
+            # Azure opens with a content-filter chunk that names no model; the start waits for one that does.
+            if model or chunk.get("choices") or chunk.get("error"):
+                self._started = True
+                ident = chunk.get("id")
+                out.append(
+                    IterationStart(
+                        iteration=0,
+                        id=ident if isinstance(ident, str) and ident else None,
+                        model=model if isinstance(model, str) and model else None,
+                    )
                 )
-            )
         error = chunk.get("error")
         if error:
             raise _in_band(error, "mid-stream")
         usage = chunk.get("usage")
+        if not isinstance(usage, Mapping):
+            # Groq's older API reports usage only inside its own extension object.
+            groq = chunk.get("x_groq")
+            usage = groq.get("usage") if isinstance(groq, Mapping) else None
         if isinstance(usage, Mapping):
             self._usage = read_usage(usage)
         choices = chunk.get("choices")
@@ -202,21 +214,24 @@ class ChatStreamReader:
             if reasoning and isinstance(reasoning, str):
                 out.append(ReasoningDelta(0, reasoning))
             content = delta.get("content")
-            if content and isinstance(content, str):
-                self._text(content, out)
+            if content:
+                if isinstance(content, str):
+                    self._text(content, out)
+                elif isinstance(content, list):
+                    self._parts(content, out)
             refusal = delta.get("refusal")
             if refusal and isinstance(refusal, str):
                 self._refused = True
                 out.append(Refusal(0, refusal))
             calls = delta.get("tool_calls")
             if calls:
-                for position, call in enumerate(calls):
-                    self._tool_call(call, position, out)
+                for call in calls:
+                    self._tool_call(call, out)
             annotations = delta.get("annotations")
             if annotations:
                 out.extend(_citations(annotations))
         logprobs = choice.get("logprobs")
-        if logprobs:
+        if isinstance(logprobs, Mapping) and any(v is not None for v in logprobs.values()):
             out.append(ProviderEvent("openai", "logprobs", dict(logprobs), index=0))
         finish = choice.get("finish_reason")
         if finish and isinstance(finish, str):
@@ -230,7 +245,22 @@ class ChatStreamReader:
         for reasoning, piece in self._think.feed(content):
             out.append(ReasoningDelta(0, piece) if reasoning else TextDelta(0, piece))
 
-    def _slot(self, call: Mapping[str, Any], position: int) -> _Call:
+    def _parts(self, parts: list[Any], out: list[StreamEvent]) -> None:
+        """Content as a list of parts (Mistral's reasoning models): text, and thinking made of text."""
+        for part in parts:
+            if not isinstance(part, Mapping):
+                continue
+            if part.get("type") == "text" and isinstance(part.get("text"), str) and part["text"]:
+                self._text(part["text"], out)
+            elif part.get("type") == "thinking":
+                thinking = part.get("thinking")
+                pieces = thinking if isinstance(thinking, list) else [{"text": thinking}]
+                for piece in pieces:
+                    text = piece.get("text") if isinstance(piece, Mapping) else None
+                    if isinstance(text, str) and text:
+                        out.append(ReasoningDelta(0, text))
+
+    def _slot(self, call: Mapping[str, Any]) -> _Call:
         index = call.get("index")
         ident = call.get("id") if isinstance(call.get("id"), str) else ""
         if not isinstance(index, int) or isinstance(index, bool):
@@ -249,10 +279,10 @@ class ChatStreamReader:
             self._by_id[ident] = index
         return slot
 
-    def _tool_call(self, call: Any, position: int, out: list[StreamEvent]) -> None:
+    def _tool_call(self, call: Any, out: list[StreamEvent]) -> None:
         if not isinstance(call, Mapping):
             raise MalformedResponseError(f"a tool call is not an object: {call!r}")
-        slot = self._slot(call, position)
+        slot = self._slot(call)
         function = call.get("function")
         function = function if isinstance(function, Mapping) else {}
         name = function.get("name")

@@ -1,0 +1,22 @@
+"""Fixtures shared by every test: the emulator on a loopback port and a clean environment."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from axio_omni.emulator import Emulator
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_openai_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never pick up a developer's real key or endpoint."""
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[Emulator]:
+    async with Emulator() as emu:
+        yield emu
