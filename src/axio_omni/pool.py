@@ -102,9 +102,13 @@ class TransportPool:
             return entry.session
         entry = _LoopEntry(session=self._new_session())
         self._entries[loop] = entry
-        entry.guard = self._guard(entry)
-        # Started now so the loop's async-generator hooks track it and finalize it at shutdown.
-        loop.create_task(anext(entry.guard, None))  # type: ignore[arg-type]
+        entry.guard = _guard(entry.session)
+        # The first step registers the generator with the loop's async-generator hooks (so that
+        # shutdown_asyncgens finalizes it) and runs it to its yield, synchronously.
+        try:
+            entry.guard.asend(None).send(None)
+        except StopIteration:
+            pass
         return entry.session
 
     def _new_session(self) -> aiohttp.ClientSession:
@@ -119,17 +123,9 @@ class TransportPool:
         # Timeouts are per request (the transports set them), never the session's 5-minute default.
         return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=None))
 
-    async def _guard(self, entry: _LoopEntry) -> AsyncGenerator[None, None]:
-        """Yields once and waits; finalized by the loop's shutdown, it closes the loop's session."""
-        try:
-            yield
-        finally:
-            await entry.session.close()
-
     def _drop_dead_loops(self) -> None:
         for loop in [loop for loop in self._entries if loop.is_closed()]:
-            entry = self._entries.pop(loop)
-            _abandon(entry.session)
+            _abandon(self._entries.pop(loop))
 
     async def close(self) -> None:
         """Close the running loop's session and release the others; idempotent."""
@@ -144,7 +140,7 @@ class TransportPool:
             if loop is current:
                 await entry.session.close()
             elif loop.is_closed():
-                _abandon(entry.session)
+                _abandon(entry)
             else:
                 # Closed on its own loop; this one cannot await it.
                 asyncio.run_coroutine_threadsafe(entry.session.close(), loop)
@@ -165,20 +161,41 @@ class TransportPool:
             warnings.warn(f"unclosed {self!r}: use 'async with TransportPool()' or await close()", _warn, stacklevel=2)
 
 
-def _abandon(session: aiohttp.ClientSession) -> None:
-    """Release a session whose loop is gone, without that loop: close its sockets directly."""
+async def _guard(session: aiohttp.ClientSession) -> AsyncGenerator[None, None]:
+    """Yields once and waits; finalized by its loop's shutdown (or when dropped), it closes ``session``.
+
+    It holds the session and nothing else, so a dropped pool is not kept alive by it.
+    """
+    try:
+        yield
+    finally:
+        await session.close()
+
+
+def _abandon(entry: _LoopEntry) -> None:
+    """Release a session whose loop is closed, without that loop.
+
+    The loop can no longer run ``session.close()``, so the sockets are closed directly and the
+    session, its connector and its guard are marked finished; otherwise each would warn when
+    collected, and the guard's finalizer would try to schedule work on the closed loop.
+    """
+    session = entry.session
     connector = session.connector
-    if connector is None or connector.closed:
-        return
-    with contextlib.suppress(Exception):
-        for protos in list(getattr(connector, "_conns", {}).values()):
-            for proto, *_ in protos:
-                sock = proto.transport.get_extra_info("socket") if proto.transport else None
-                if sock is not None:
-                    sock.close()
-    # Marks both closed so neither warns when collected; their loop can no longer run a close.
-    connector._closed = True  # noqa: SLF001
+    if connector is not None and not connector.closed:
+        with contextlib.suppress(Exception):
+            for protos in list(getattr(connector, "_conns", {}).values()):
+                for proto, *_ in protos:
+                    transport = getattr(proto, "transport", None)
+                    sock = getattr(transport, "_sock", None)
+                    if sock is not None:
+                        sock.close()
+                        transport._sock = None  # type: ignore[union-attr]  # noqa: SLF001
+        connector._closed = True  # noqa: SLF001
     session._connector = None  # noqa: SLF001
+    if entry.guard is not None:
+        # The session now reads as closed, so the guard's close() awaits nothing and ends here.
+        with contextlib.suppress(StopIteration, RuntimeError):
+            entry.guard.aclose().send(None)
 
 
 _DEFAULT: TransportPool | None = None

@@ -167,8 +167,15 @@ def _registry_from_json(value: Any, path: str) -> ModelRegistry:
     return ModelRegistry(model_from_json(v, f"{path}[{i}]") for i, v in enumerate(value))
 
 
+def _model_field_from_json(value: Any, path: str) -> ModelSpec | str:
+    """A model field: a bare id stays an id, for the transport to look up in its own registry."""
+    if isinstance(value, str) and value:
+        return value
+    return model_from_json(value, path)
+
+
 _CODECS: dict[type, tuple[Callable[[Any], Any], Callable[[Any, str], Any]]] = {
-    ModelSpec: (model_to_json, model_from_json),
+    ModelSpec: (model_to_json, _model_field_from_json),
     ModelRegistry: (lambda reg: [model_to_json(m) for m in reg.values()], _registry_from_json),
 }
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from contextvars import ContextVar
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +48,9 @@ class EmulatorState:
 
 
 STATE = web.AppKey("state", EmulatorState)
+#: The fault and parsed body of the request being handled; each request runs in its own task.
+_FAULT: ContextVar[Fault | None] = ContextVar("fault", default=None)
+_BODY: ContextVar[Any] = ContextVar("body", default=None)
 
 
 def error_response(
@@ -98,13 +102,16 @@ async def _middleware(request: web.Request, handler: Callable[[web.Request], Awa
         state.requests.append(RecordedRequest(request.method, request.path, dict(request.headers), body))
         if state.api_key is not None and request.headers.get("Authorization") != f"Bearer {state.api_key}":
             return error_response(401, "Incorrect API key provided.", code="invalid_api_key")
-        fault = state.faults.take(request.path, request.headers.get(FAULT_HEADER))
-        request["fault"] = fault
+        try:
+            fault = state.faults.take(request.path, request.headers.get(FAULT_HEADER))
+        except ValueError as exc:
+            return error_response(400, f"{FAULT_HEADER}: {exc}")
+        _FAULT.set(fault)
         if fault is not None and fault.delay:
             await asyncio.sleep(fault.delay)
         if fault is not None and fault.status is not None:
             return _fault_status(fault)
-        request["json"] = body
+        _BODY.set(body)
         return await handler(request)
     finally:
         state.active -= 1
@@ -141,7 +148,7 @@ def _limit(reply: Reply, body: Mapping[str, Any]) -> Reply:
 
 
 async def chat_completions(request: web.Request) -> web.StreamResponse:
-    body = request["json"]
+    body = _BODY.get()
     problem = _validate_chat(body)
     if problem:
         return error_response(400, problem, param="messages" if "messages" in problem else "model")
@@ -151,7 +158,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     if not body.get("stream"):
         return web.json_response(completion(reply, ident, created, body["model"]))
     include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-    return await stream_reply(request, request["fault"], reply, ident, created, body["model"], include_usage)
+    return await stream_reply(request, _FAULT.get(), reply, ident, created, body["model"], include_usage)
 
 
 def make_app(state: EmulatorState | None = None) -> web.Application:

@@ -107,7 +107,7 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
         if clash:
             raise ConfigurationError(f"extra_body[{sorted(clash)[0]!r}] is set by the transport itself")
         try:
-            json.dumps(self.extra_body, allow_nan=False)
+            json.dumps(dict(self.extra_body), allow_nan=False)
         except (TypeError, ValueError) as exc:
             raise ConfigurationError(f"extra_body is not JSON data: {exc}") from None
         self.extra_body = MappingProxyType(dict(self.extra_body))

@@ -1,0 +1,56 @@
+"""Dummy placeholders: instances of their protocols, serializable, loud on first use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from axio.blocks import TextBlock
+from axio.messages import Message
+from axio.transport import (
+    AudioGenTransport,
+    CompletionTransport,
+    EmbeddingTransport,
+    ImageEditTransport,
+    ImageGenTransport,
+    RealtimeTransport,
+    STTTransport,
+    TTSTransport,
+    VideoGenTransport,
+)
+
+from axio_omni import dummies as D
+from axio_omni import from_dict
+from axio_omni.errors import PlaceholderUsedError
+
+CASES: list[tuple[Any, type, str]] = [
+    (D.DummyCompletion, CompletionTransport, "stream"),
+    (D.DummyEmbedding, EmbeddingTransport, "embed"),
+    (D.DummyImageGen, ImageGenTransport, "generate_images"),
+    (D.DummyImageEdit, ImageEditTransport, "edit_images"),
+    (D.DummyVideoGen, VideoGenTransport, "generate_videos"),
+    (D.DummyAudioGen, AudioGenTransport, "generate_audios"),
+    (D.DummyTTS, TTSTransport, "synthesize"),
+    (D.DummySTT, STTTransport, "transcribe"),
+    (D.DummyRealtime, RealtimeTransport, "connect"),
+]
+
+
+@pytest.mark.parametrize(("cls", "protocol", "method"), CASES, ids=[c[0].__name__ for c in CASES])
+async def test_dummy_is_its_protocol_serializes_and_fails_loudly(cls: Any, protocol: type, method: str) -> None:
+    dummy = cls(purpose="prototype agent")
+    assert isinstance(dummy, protocol)
+    assert from_dict(dummy.to_dict()) == dummy
+    args: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {
+        "stream": (([Message("user", [TextBlock("x")])], [], ""), {}),
+        "embed": ((["x"],), {}),
+        "edit_images": (("x",), {"images": []}),
+        "transcribe": ((b"",), {}),
+        "connect": ((), {"system": "", "tools": []}),
+    }
+    a, kw = args.get(method, (("x",), {}))
+    with pytest.raises(PlaceholderUsedError, match=f"{cls.__name__}.{method}.*prototype agent.*Replace it"):
+        result = getattr(dummy, method)(*a, **kw)
+        if hasattr(result, "__await__"):
+            await result
+    assert issubclass(PlaceholderUsedError, RuntimeError)
