@@ -21,7 +21,7 @@ import warnings
 import weakref
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
-from types import TracebackType
+from types import SimpleNamespace, TracebackType
 from typing import Self
 
 import aiohttp
@@ -29,7 +29,7 @@ import aiohttp
 from .errors import ConfigurationError
 from .serial import Serializable
 
-__all__ = ["PoolSettings", "TransportPool", "default_pool"]
+__all__ = ["REUSE_TRACE", "PoolSettings", "TransportPool", "default_pool"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -42,8 +42,10 @@ class PoolSettings(Serializable):
     limit: int = 100
     #: Connections open at once to one host (0 for no limit).
     limit_per_host: int = 0
-    #: Seconds an idle connection is kept for reuse.
-    keepalive_timeout: float = 30.0
+    #: Seconds an idle connection is kept for reuse. Below the 5 s after which llama.cpp and uvicorn
+    #: (vLLM, most FastAPI servers) close idle connections, so a request never lands on one the
+    #: server has just dropped.
+    keepalive_timeout: float = 4.0
     #: Seconds a DNS answer is cached (None to cache for ever, 0 not to cache).
     dns_cache_ttl: float | None = 10.0
 
@@ -55,6 +57,21 @@ class PoolSettings(Serializable):
             raise ConfigurationError(f"PoolSettings.keepalive_timeout must be >= 0, got {self.keepalive_timeout!r}")
         if self.dns_cache_ttl is not None and self.dns_cache_ttl < 0:
             raise ConfigurationError(f"PoolSettings.dns_cache_ttl must be >= 0 or None, got {self.dns_cache_ttl!r}")
+
+
+async def _on_reuse(
+    session: aiohttp.ClientSession, ctx: SimpleNamespace, params: aiohttp.TraceConnectionReuseconnParams
+) -> None:
+    request_ctx = ctx.trace_request_ctx
+    if isinstance(request_ctx, SimpleNamespace):
+        request_ctx.reused = True
+
+
+#: Tells a request (``trace_request_ctx=SimpleNamespace(reused=False)``) that it went out on a
+#: pooled connection, so the HTTP layer can tell a stale keep-alive connection from a dead server.
+REUSE_TRACE = aiohttp.TraceConfig()
+REUSE_TRACE.on_connection_reuseconn.append(_on_reuse)  # type: ignore[arg-type]
+REUSE_TRACE.freeze()
 
 
 @dataclass(slots=True, eq=False)
@@ -121,7 +138,9 @@ class TransportPool:
             use_dns_cache=s.dns_cache_ttl != 0,
         )
         # Timeouts are per request (the transports set them), never the session's 5-minute default.
-        return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=None))
+        return aiohttp.ClientSession(
+            connector=connector, timeout=aiohttp.ClientTimeout(total=None), trace_configs=[REUSE_TRACE]
+        )
 
     def _drop_dead_loops(self) -> None:
         for loop in [loop for loop in self._entries if loop.is_closed()]:

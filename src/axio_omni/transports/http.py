@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import aiohttp
 from multidict import CIMultiDictProxy
@@ -78,10 +79,22 @@ _NETWORK_ERRORS = (aiohttp.ClientError, OSError, TimeoutError, asyncio.TimeoutEr
 
 async def _send_once(session: aiohttp.ClientSession, req: Request, remaining: float | None) -> aiohttp.ClientResponse:
     timeout = aiohttp.ClientTimeout(total=remaining, connect=req.connect_timeout, sock_read=req.read_timeout)
-    try:
-        resp = await session.request(req.method, req.url, data=req.body, headers=dict(req.headers), timeout=timeout)
-    except _NETWORK_ERRORS as exc:
-        raise translate(exc, started=False, secret=req.secret) from exc
+    for fresh in (False, True):
+        ctx = SimpleNamespace(reused=False)
+        try:
+            resp = await session.request(
+                req.method, req.url, data=req.body, headers=dict(req.headers), timeout=timeout, trace_request_ctx=ctx
+            )
+            break
+        except aiohttp.ServerDisconnectedError as exc:
+            # A pooled connection the server had closed (llama.cpp closes some after a stream,
+            # uvicorn after 5 s idle) fails like this before the request is read: sent again on a
+            # new connection it is not a second paid call. Sessions from a TransportPool say reuse.
+            if ctx.reused and not fresh:
+                continue
+            raise translate(exc, started=False, secret=req.secret) from exc
+        except _NETWORK_ERRORS as exc:
+            raise translate(exc, started=False, secret=req.secret) from exc
     if resp.status < 400:
         return resp
     try:

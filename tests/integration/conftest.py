@@ -1,0 +1,40 @@
+"""Starts llama.cpp's server (pinned xllamacpp + SmolLM2, installed by `make setup`) once per session."""
+
+from __future__ import annotations
+
+import os
+import select
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+API_KEY = "sk-llamacpp-test"
+
+
+@pytest.fixture(scope="session")
+def llamacpp_url() -> Iterator[str]:
+    """The base URL (``.../v1``) of a running llama.cpp server that requires ``API_KEY``."""
+    script = Path(__file__).with_name("llamacpp_server.py")
+    proc = subprocess.Popen(
+        [sys.executable, str(script), "--api-key", API_KEY],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env={**os.environ, "OMP_NUM_THREADS": "2"},
+    )
+    try:
+        assert proc.stdout is not None
+        ready, _, _ = select.select([proc.stdout], [], [], 120)
+        line = proc.stdout.readline().strip() if ready else ""
+        if not line.startswith("http://"):
+            pytest.fail(f"llama.cpp server did not start (exit code {proc.poll()}); run `make setup` to install it")
+        yield line + "/v1"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
