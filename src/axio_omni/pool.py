@@ -89,7 +89,7 @@ class TransportPool:
     loop shuts down and never warns.
     """
 
-    __slots__ = ("settings", "_entries", "_closed", "_quiet", "__weakref__")
+    __slots__ = ("settings", "_entries", "_closed", "_quiet", "_last", "__weakref__")
 
     def __init__(self, settings: PoolSettings | None = None, *, _quiet: bool = False, **limits: float | None) -> None:
         if settings is not None and limits:
@@ -100,6 +100,8 @@ class TransportPool:
         )
         self._closed = False
         self._quiet = _quiet
+        # The loop and session of the last call: nearly every call comes from the same loop.
+        self._last: tuple[asyncio.AbstractEventLoop, aiohttp.ClientSession] | None = None
 
     def __repr__(self) -> str:
         return f"TransportPool({self.settings!r}, sessions={len(self._entries)})"
@@ -113,9 +115,13 @@ class TransportPool:
         if self._closed:
             raise RuntimeError("this TransportPool is closed")
         loop = asyncio.get_running_loop()
+        last = self._last
+        if last is not None and last[0] is loop and not last[1].closed:
+            return last[1]
         self._drop_dead_loops()
         entry = self._entries.get(loop)
         if entry is not None and not entry.session.closed:
+            self._last = (loop, entry.session)
             return entry.session
         entry = _LoopEntry(session=self._new_session())
         self._entries[loop] = entry
@@ -126,6 +132,7 @@ class TransportPool:
             entry.guard.asend(None).send(None)
         except StopIteration:
             pass
+        self._last = (loop, entry.session)
         return entry.session
 
     def _new_session(self) -> aiohttp.ClientSession:
@@ -149,6 +156,7 @@ class TransportPool:
     async def close(self) -> None:
         """Close the running loop's session and release the others; idempotent."""
         self._closed = True
+        self._last = None
         try:
             current: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:

@@ -302,3 +302,11 @@ def test_reasoning_fields_are_read_once() -> None:
 def test_nothing_after_done_is_read() -> None:
     events = run([sse(chunk({"content": "a"}, "stop"), "[DONE]", chunk({"content": "late"}))])
     assert "".join(e.delta for e in events if isinstance(e, TextDelta)) == "a"
+
+
+def test_fast_text_delta_equals_the_constructor() -> None:
+    from axio_omni.wire.chat_stream import text_delta
+
+    made = text_delta("héllo")
+    assert made == TextDelta(0, "héllo") and type(made) is TextDelta and hash(made) == hash(TextDelta(0, "héllo"))
+    assert repr(made) == repr(TextDelta(0, "héllo"))

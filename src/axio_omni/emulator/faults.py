@@ -14,6 +14,7 @@ or as :meth:`Fault.parse` input::
     error_after=2                       an in-band error chunk after 2 chunks (error_event=true: as event: error)
     stall_after=2;stall=5               pause 5 s after 2 chunks
     no_done=true                        end the stream with neither a finish reason nor [DONE]
+    close_after=true                    answer in full, then close the keep-alive connection silently
 
 ``body`` is one of ``openai`` (default), ``string`` (``{"error": "text"}``), ``detail`` (FastAPI) or
 ``text`` (a plain-text body).
@@ -50,6 +51,7 @@ class Fault:
     stall_after: int | None = None
     stall: float = 0.0
     no_done: bool = False
+    close_after: bool = False
     #: Only requests to this path take the fault from the queue (None: any path).
     path: str | None = None
 

@@ -54,6 +54,9 @@ async def stream_reply(
     if fault is None or not fault.no_done:
         await resp.write(b"data: [DONE]\n\n")
     await resp.write_eof()
+    if fault is not None and fault.close_after and request.transport is not None:
+        # As llama.cpp does after some streams: no "Connection: close", the socket just goes.
+        request.transport.close()
     return resp
 
 

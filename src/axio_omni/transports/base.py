@@ -7,6 +7,7 @@ written, not at the first request.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -32,6 +33,13 @@ DEFAULT_BASE_URL = "https://api.openai.com/v1"
 _SECRET_HEADERS = ("authorization", "api-key", "x-api-key", "cookie", "proxy-authorization")
 #: Hosts that never answer without a key, so a missing key fails before the request.
 _KEYED_HOSTS = ("api.openai.com", ".openai.azure.com", "openrouter.ai")
+
+
+@functools.lru_cache(maxsize=64)
+def _needs_key(base_url: str) -> bool:
+    """Whether ``base_url`` is a host that never answers without a key (cached: asked per request)."""
+    host = urlsplit(base_url).hostname or ""
+    return any(host == h or (h.startswith(".") and host.endswith(h)) for h in _KEYED_HOSTS)
 
 
 def default_base_url() -> str:
@@ -144,10 +152,10 @@ class HTTPTransport(Serializable):
 
     def _require_key(self) -> str | None:
         key = self.resolved_api_key()
-        host = urlsplit(self.base_url).hostname or ""
-        if key is None and any(host == h or (h.startswith(".") and host.endswith(h)) for h in _KEYED_HOSTS):
+        if key is None and _needs_key(self.base_url):
             raise ConfigurationError(
-                f"no API key for {host}: pass api_key= or set the {self.api_key_env} environment variable"
+                f"no API key for {urlsplit(self.base_url).hostname}: pass api_key= or set the "
+                f"{self.api_key_env} environment variable"
             )
         return key
 

@@ -83,7 +83,7 @@ async def _send_once(session: aiohttp.ClientSession, req: Request, remaining: fl
         ctx = SimpleNamespace(reused=False)
         try:
             resp = await session.request(
-                req.method, req.url, data=req.body, headers=dict(req.headers), timeout=timeout, trace_request_ctx=ctx
+                req.method, req.url, data=req.body, headers=req.headers, timeout=timeout, trace_request_ctx=ctx
             )
             break
         except aiohttp.ServerDisconnectedError as exc:

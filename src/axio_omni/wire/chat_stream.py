@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,7 +51,7 @@ from ..errors import InBandError, MalformedResponseError, StreamCutError, parse_
 from .sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEEvent
 from .think import ThinkSplitter
 
-__all__ = ["ChatStreamDecoder", "ChatStreamReader", "STOP_REASONS", "read_usage"]
+__all__ = ["ChatStreamDecoder", "ChatStreamReader", "STOP_REASONS", "read_usage", "text_delta"]
 
 log = logging.getLogger("axio_omni.wire.chat")
 
@@ -66,6 +66,32 @@ STOP_REASONS: Mapping[str, StopReason] = {
     "content_filter": StopReason.refusal,
     "model_context_window_exceeded": StopReason.context_window_exceeded,
 }
+
+
+def _text_delta_maker() -> Callable[[str], TextDelta]:
+    """``TextDelta(0, text)`` at half the cost: one is made per streamed chunk.
+
+    A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``; setting the
+    two slots directly gives an equal object. Used only while ``TextDelta`` is exactly the two-slot,
+    validation-free class it is in axio 0.12; any other shape falls back to the constructor.
+    """
+    plain = tuple(getattr(TextDelta, "__dataclass_fields__", {})) == ("index", "delta")
+    if not plain or hasattr(TextDelta, "__post_init__") or getattr(TextDelta, "__slots__", None) != ("index", "delta"):
+        return lambda text: TextDelta(0, text)
+    new = object.__new__
+    set_index = TextDelta.__dict__["index"].__set__
+    set_delta = TextDelta.__dict__["delta"].__set__
+
+    def make(text: str) -> TextDelta:
+        event = new(TextDelta)
+        set_index(event, 0)
+        set_delta(event, text)
+        return event
+
+    return make
+
+
+text_delta = _text_delta_maker()
 
 
 def _int(value: Any) -> int:
@@ -164,78 +190,98 @@ class ChatStreamReader:
                 raise InBandError(data.strip()[:500] or "the server sent an error event", body=data) from None
             raise MalformedResponseError(f"a stream chunk is not JSON: {data[:200]!r}", body=data) from None
         if event.event == "error":
-            raise _in_band(chunk.get("error", chunk) if isinstance(chunk, Mapping) else chunk, "mid-stream")
-        if not isinstance(chunk, Mapping):
+            raise _in_band(chunk.get("error", chunk) if type(chunk) is dict else chunk, "mid-stream")
+        if type(chunk) is not dict:
             raise MalformedResponseError(f"a stream chunk is not an object: {data[:200]!r}", body=data)
         return self.feed_chunk(chunk)
 
-    def feed_chunk(self, chunk: Mapping[str, Any]) -> list[StreamEvent]:
-        """Events for one ``chat.completion.chunk`` object."""
+    def feed_chunk(self, chunk: dict[str, Any]) -> list[StreamEvent]:
+        """Events for one ``chat.completion.chunk`` object, as ``json.loads`` gives it.
+
+        Types are checked with ``type(x) is dict`` rather than against ``Mapping``: the input is
+        JSON, and the abstract check costs more than the rest of a chunk's handling.
+        """
         out: list[StreamEvent] = []
         if not self._started:
-            model = chunk.get("model")
-            # Azure opens with a content-filter chunk that names no model; the start waits for one that does.
-            if model or chunk.get("choices") or chunk.get("error"):
-                self._started = True
-                ident = chunk.get("id")
-                out.append(
-                    IterationStart(
-                        iteration=0,
-                        id=ident if isinstance(ident, str) and ident else None,
-                        model=model if isinstance(model, str) and model else None,
-                    )
-                )
-        error = chunk.get("error")
-        if error:
-            raise _in_band(error, "mid-stream")
+            self._start(chunk, out)
+        if chunk.get("error"):
+            raise _in_band(chunk["error"], "mid-stream")
         usage = chunk.get("usage")
-        if not isinstance(usage, Mapping):
+        if usage is None and "x_groq" in chunk:
             # Groq's older API reports usage only inside its own extension object.
-            groq = chunk.get("x_groq")
-            usage = groq.get("usage") if isinstance(groq, Mapping) else None
-        if isinstance(usage, Mapping):
+            groq = chunk["x_groq"]
+            usage = groq.get("usage") if type(groq) is dict else None
+        if type(usage) is dict:
             self._usage = read_usage(usage)
         choices = chunk.get("choices")
-        if not choices or not isinstance(choices, list):
+        if not choices:
             return out
+        if type(choices) is not list:
+            raise MalformedResponseError(f"choices is not a list: {choices!r}")
         for choice in choices:
-            if not isinstance(choice, Mapping):
+            if type(choice) is not dict:
                 raise MalformedResponseError(f"a choice is not an object: {choice!r}")
             if choice.get("index", 0) == 0:
                 self._choice(choice, out)
             else:
-                out.append(ProviderEvent("openai", "choice", dict(choice), index=choice.get("index")))
+                out.append(ProviderEvent("openai", "choice", choice, index=choice.get("index")))
         return out
 
-    def _choice(self, choice: Mapping[str, Any], out: list[StreamEvent]) -> None:
+    def _start(self, chunk: dict[str, Any], out: list[StreamEvent]) -> None:
+        model = chunk.get("model")
+        # Azure opens with a content-filter chunk that names no model; the start waits for one that does.
+        if model or chunk.get("choices") or chunk.get("error"):
+            self._started = True
+            ident = chunk.get("id")
+            out.append(
+                IterationStart(
+                    iteration=0,
+                    id=ident if type(ident) is str and ident else None,
+                    model=model if type(model) is str and model else None,
+                )
+            )
+
+    def _choice(self, choice: dict[str, Any], out: list[StreamEvent]) -> None:
         delta = choice.get("delta")
-        if isinstance(delta, Mapping):
-            reasoning = delta.get("reasoning_content") or delta.get("reasoning")
-            if reasoning and isinstance(reasoning, str):
-                out.append(ReasoningDelta(0, reasoning))
+        if delta and type(delta) is dict:
             content = delta.get("content")
-            if content:
-                if isinstance(content, str):
+            if len(delta) == 1 and type(content) is str:
+                # The common chunk: text and nothing else.
+                think = self._think
+                if think is None or (think.idle and "<" not in content):
+                    self._text_seen = True
+                    out.append(text_delta(content))
+                else:
                     self._text(content, out)
-                elif isinstance(content, list):
-                    self._parts(content, out)
-            refusal = delta.get("refusal")
-            if refusal and isinstance(refusal, str):
-                self._refused = True
-                out.append(Refusal(0, refusal))
-            calls = delta.get("tool_calls")
-            if calls:
-                for call in calls:
-                    self._tool_call(call, out)
-            annotations = delta.get("annotations")
-            if annotations:
-                out.extend(_citations(annotations))
+            else:
+                self._delta(delta, content, out)
         logprobs = choice.get("logprobs")
-        if isinstance(logprobs, Mapping) and any(v is not None for v in logprobs.values()):
-            out.append(ProviderEvent("openai", "logprobs", dict(logprobs), index=0))
+        if logprobs and type(logprobs) is dict and any(v is not None for v in logprobs.values()):
+            out.append(ProviderEvent("openai", "logprobs", logprobs, index=0))
         finish = choice.get("finish_reason")
-        if finish and isinstance(finish, str):
+        if finish and type(finish) is str:
             self._finish = finish
+
+    def _delta(self, delta: dict[str, Any], content: Any, out: list[StreamEvent]) -> None:
+        reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+        if reasoning and type(reasoning) is str:
+            out.append(ReasoningDelta(0, reasoning))
+        if content:
+            if type(content) is str:
+                self._text(content, out)
+            elif type(content) is list:
+                self._parts(content, out)
+        refusal = delta.get("refusal")
+        if refusal and type(refusal) is str:
+            self._refused = True
+            out.append(Refusal(0, refusal))
+        calls = delta.get("tool_calls")
+        if calls and type(calls) is list:
+            for call in calls:
+                self._tool_call(call, out)
+        annotations = delta.get("annotations")
+        if annotations:
+            out.extend(_citations(annotations))
 
     def _text(self, content: str, out: list[StreamEvent]) -> None:
         self._text_seen = True
@@ -248,7 +294,7 @@ class ChatStreamReader:
     def _parts(self, parts: list[Any], out: list[StreamEvent]) -> None:
         """Content as a list of parts (Mistral's reasoning models): text, and thinking made of text."""
         for part in parts:
-            if not isinstance(part, Mapping):
+            if type(part) is not dict:
                 continue
             if part.get("type") == "text" and isinstance(part.get("text"), str) and part["text"]:
                 self._text(part["text"], out)

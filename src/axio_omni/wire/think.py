@@ -14,15 +14,25 @@ _CLOSE = "</think>"
 
 
 class ThinkSplitter:
-    """``feed(text)`` returns ``(is_reasoning, text)`` pieces in order; ``flush()`` releases what is held."""
+    """``feed(text)`` returns ``(is_reasoning, text)`` pieces in order; ``flush()`` releases what is held.
 
-    __slots__ = ("_inside", "_held")
+    ``idle`` is true while outside a think block with nothing held: then text without ``<`` is all
+    answer text, which lets a caller skip ``feed`` on the hot path.
+    """
+
+    __slots__ = ("_inside", "_held", "idle")
 
     def __init__(self) -> None:
         self._inside = False
         self._held = ""
+        self.idle = True
 
     def feed(self, text: str) -> list[tuple[bool, str]]:
+        out = self._feed(text)
+        self.idle = not self._inside and not self._held
+        return out
+
+    def _feed(self, text: str) -> list[tuple[bool, str]]:
         if not self._held and "<" not in text:
             return [(self._inside, text)] if text else []
         text = self._held + text
@@ -46,6 +56,7 @@ class ThinkSplitter:
 
     def flush(self) -> list[tuple[bool, str]]:
         held, self._held = self._held, ""
+        self.idle = not self._inside
         return [(self._inside, held)] if held else []
 
 
