@@ -103,7 +103,9 @@ async def run(port: int, rounds: int) -> dict[str, dict[str, float]]:
     async with aiohttp.ClientSession(connector=connector) as session, TransportPool(limit=0) as pool:
         peer = peer_factory(session)
         # Each transport is built once per endpoint, as an application does, not once per request.
-        ours = {u: OpenAITransport(base_url=f"{base}/{u}/v1", model="bench", pool=pool) for u in ("big", "short", "ttft")}
+        ours = {
+            u: OpenAITransport(base_url=f"{base}/{u}/v1", model="bench", pool=pool) for u in ("big", "short", "ttft")
+        }
         peers = {u: peer(f"{base}/{u}/v1") for u in ours} if peer is not None else {}
 
         def kind(url: str) -> str:
@@ -115,14 +117,17 @@ async def run(port: int, rounds: int) -> dict[str, dict[str, float]]:
         }
         if peers:
             clients["peer"] = lambda url: peer_stream(peers[kind(url)])
-        for name, client in clients.items():  # warm-up: connections, imports, caches
+        for client in clients.values():  # warm-up: connections, imports, caches
             await client(f"{base}/short/v1")
         for _ in range(rounds):
             for name, client in clients.items():
                 add("one stream of 20,000 chunks (s)", name, await timed(client(f"{base}/big/v1")))
             for name, client in clients.items():
-                add("200 concurrent short streams (s)", name,
-                    await timed(asyncio.gather(*(client(f"{base}/short/v1") for _ in range(200)))))
+                add(
+                    "200 concurrent short streams (s)",
+                    name,
+                    await timed(asyncio.gather(*(client(f"{base}/short/v1") for _ in range(200)))),
+                )
             for name, client in clients.items():
                 gc.collect()
                 ttfts = [await client(f"{base}/ttft/v1") for _ in range(20)]
@@ -134,8 +139,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    server = subprocess.Popen([sys.executable, str(Path(__file__).with_name("canned_server.py"))],
-                              stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("canned_server.py"))], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert server.stdout is not None
         port = int(server.stdout.readline())
@@ -143,17 +149,25 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait()
-    targets = {"one stream of 20,000 chunks (s)": 1.5, "200 concurrent short streams (s)": 1.3,
-               "time to first token (ms)": 1.2}
+    targets = {
+        "one stream of 20,000 chunks (s)": 1.5,
+        "200 concurrent short streams (s)": 1.3,
+        "time to first token (ms)": 1.2,
+    }
     print(f"median of {args.rounds} rounds; ratio = client / plain-aiohttp floor (lower is better)\n")
     for scenario, by in medians.items():
         floor = by["floor"]
         print(f"{scenario}: floor {floor:.4g}")
         for client, value in by.items():
             if client != "floor":
-                verdict = "" if client != "axio-omni" else ("  within target" if value / floor <= targets[scenario]
-                                                            else "  OVER target")
-                print(f"  {client:10} {value:10.4g}   ratio {value / floor:5.2f}x (target {targets[scenario]}x){verdict}")
+                verdict = (
+                    ""
+                    if client != "axio-omni"
+                    else ("  within target" if value / floor <= targets[scenario] else "  OVER target")
+                )
+                print(
+                    f"  {client:10} {value:10.4g}   ratio {value / floor:5.2f}x (target {targets[scenario]}x){verdict}"
+                )
         print()
 
 

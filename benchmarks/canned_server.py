@@ -16,15 +16,31 @@ from aiohttp import web
 
 def stream(n: int) -> list[bytes]:
     def chunk(delta: dict[str, object], finish: str | None = None) -> bytes:
-        body = {"id": "chatcmpl-bench", "object": "chat.completion.chunk", "created": 1, "model": "bench",
-                "system_fingerprint": "fp", "choices": [{"index": 0, "delta": delta, "logprobs": None,
-                                                         "finish_reason": finish}]}
+        body = {
+            "id": "chatcmpl-bench",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": "bench",
+            "system_fingerprint": "fp",
+            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+        }
         return b"data: " + json.dumps(body).encode() + b"\n\n"
 
-    usage = {"id": "chatcmpl-bench", "object": "chat.completion.chunk", "created": 1, "model": "bench", "choices": [],
-             "usage": {"prompt_tokens": 10, "completion_tokens": n, "total_tokens": n + 10}}
-    return [chunk({"role": "assistant", "content": ""}), *(chunk({"content": f" word{i}"}) for i in range(n)),
-            chunk({}, "stop"), b"data: " + json.dumps(usage).encode() + b"\n\n", b"data: [DONE]\n\n"]
+    usage = {
+        "id": "chatcmpl-bench",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "bench",
+        "choices": [],
+        "usage": {"prompt_tokens": 10, "completion_tokens": n, "total_tokens": n + 10},
+    }
+    return [
+        chunk({"role": "assistant", "content": ""}),
+        *(chunk({"content": f" word{i}"}) for i in range(n)),
+        chunk({}, "stop"),
+        b"data: " + json.dumps(usage).encode() + b"\n\n",
+        b"data: [DONE]\n\n",
+    ]
 
 
 def blocks(parts: list[bytes], size: int = 16384) -> list[bytes]:

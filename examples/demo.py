@@ -31,7 +31,7 @@ async def main() -> None:
     async with Emulator() as emu, TransportPool() as pool:
         say(f"emulator listening on {emu.base_url}\n\n")
         transport = OpenAITransport(base_url=emu.base_url, model="emulator-1", pool=pool)
-        weather = Tool(name="get_weather", handler=get_weather, description="Current weather for a city.")
+        weather: Tool[object] = Tool(name="get_weather", handler=get_weather, description="Current weather for a city.")
         agent = Agent(system="You are a helpful assistant.", transport=transport, tools=[weather])
         question = "What is the weather in Paris? Use get_weather."
         say(f"user> {question}\n")
@@ -46,8 +46,10 @@ async def main() -> None:
                 case ToolResult(name=name, input=args, content=content):
                     say(f"\n  tool {name}({args}) -> {content!r}")
                 case SessionEndEvent(stop_reason=reason, total_usage=usage):
-                    say(f"\n\nstop: {reason.value}; usage: {usage.input_tokens} input + "
-                        f"{usage.output_tokens} output = {usage.total_tokens} tokens\n")
+                    say(
+                        f"\n\nstop: {reason.value}; usage: {usage.input_tokens} input + "
+                        f"{usage.output_tokens} output = {usage.total_tokens} tokens\n"
+                    )
 
 
 if __name__ == "__main__":

@@ -76,8 +76,11 @@ def main(source: str) -> None:
         todo.extend(found - keep)
     out = {
         "$id": "urn:openai-spec",
-        "info": {"source": "github.com/openai/openai-openapi openapi.json (info.version "
-                 f"{spec['info']['version']}), strict normalization, MIT licensed", "roots": ROOTS},
+        "info": {
+            "source": "github.com/openai/openai-openapi openapi.json (info.version "
+            f"{spec['info']['version']}), strict normalization, MIT licensed",
+            "roots": ROOTS,
+        },
         "components": {"schemas": {k: _strip(schemas[k]) for k in sorted(keep)}},
     }
     target = pathlib.Path(__file__).resolve().parent.parent / "tests" / "data" / "openai-schema.json"

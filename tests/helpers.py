@@ -19,7 +19,10 @@ STREAMS = DATA / "streams"
 @cache
 def _registry() -> Registry[Any]:
     doc = json.loads((DATA / "openai-schema.json").read_text())
-    return Registry().with_resource("urn:openai-spec", Resource.from_contents(doc, default_specification=_spec()))
+    registry: Registry[Any] = Registry().with_resource(
+        "urn:openai-spec", Resource.from_contents(doc, default_specification=_spec())
+    )
+    return registry
 
 
 def _spec() -> Any:

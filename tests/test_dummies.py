@@ -39,8 +39,8 @@ CASES: list[tuple[Any, type, str]] = [
 @pytest.mark.parametrize(("cls", "protocol", "method"), CASES, ids=[c[0].__name__ for c in CASES])
 async def test_dummy_is_its_protocol_serializes_and_fails_loudly(cls: Any, protocol: type, method: str) -> None:
     dummy = cls(purpose="prototype agent")
-    assert isinstance(dummy, protocol)
     assert from_dict(dummy.to_dict()) == dummy
+    assert isinstance(dummy, protocol)
     args: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {
         "stream": (([Message("user", [TextBlock("x")])], [], ""), {}),
         "embed": ((["x"],), {}),

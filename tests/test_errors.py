@@ -37,14 +37,32 @@ def test_status_maps_to_class(status: int, cls: type, retryable: bool) -> None:
 @pytest.mark.parametrize(
     ("body", "message", "type_", "code"),
     [
-        (b'{"error": {"message": "Bad key", "type": "invalid_request_error", "code": "invalid_api_key"}}',
-         "Bad key", "invalid_request_error", "invalid_api_key"),
+        (
+            b'{"error": {"message": "Bad key", "type": "invalid_request_error", "code": "invalid_api_key"}}',
+            "Bad key",
+            "invalid_request_error",
+            "invalid_api_key",
+        ),
         (b'{"error": "model not loaded"}', "model not loaded", None, None),
-        (b'{"error": {"message": "ctx", "code": 400, "type": "invalid_request_error"}}', "ctx", "invalid_request_error", "400"),
-        (b'{"detail": {"error": {"message": "wrapped", "code": "unsupported_response_format"}}}',
-         "wrapped", None, "unsupported_response_format"),
+        (
+            b'{"error": {"message": "ctx", "code": 400, "type": "invalid_request_error"}}',
+            "ctx",
+            "invalid_request_error",
+            "400",
+        ),
+        (
+            b'{"detail": {"error": {"message": "wrapped", "code": "unsupported_response_format"}}}',
+            "wrapped",
+            None,
+            "unsupported_response_format",
+        ),
         (b'{"detail": "Not Found"}', "Not Found", None, None),
-        (b'{"detail": [{"loc": ["body", "x"], "msg": "field required", "type": "missing"}]}', "field required", None, None),
+        (
+            b'{"detail": [{"loc": ["body", "x"], "msg": "field required", "type": "missing"}]}',
+            "field required",
+            None,
+            None,
+        ),
         (b"Internal Server Error", "Internal Server Error", None, None),
         (b'{"message": "top-level message"}', "top-level message", None, None),
         (b"", None, None, None),
@@ -56,7 +74,9 @@ def test_error_body_variants(body: bytes, message: str | None, type_: str | None
 
 
 def test_message_and_str_name_status_code_and_request_id() -> None:
-    err = E.error_for_status(429, b'{"error": {"message": "slow", "code": "rate_limit"}}', request_id="r9", retry_after=2.0)
+    err = E.error_for_status(
+        429, b'{"error": {"message": "slow", "code": "rate_limit"}}', request_id="r9", retry_after=2.0
+    )
     assert isinstance(err, E.RateLimitError) and err.retry_after == 2.0
     assert str(err) == "slow (status=429, code=rate_limit, request_id=r9)"
 

@@ -124,8 +124,7 @@ def test_loop_closed_without_shutdown_leaves_nothing_behind() -> None:
             result: list[str] = []
             thread = threading.Thread(target=lambda: result.append(first.run_until_complete(use(emu.base_url))))
             thread.start()
-            while thread.is_alive():
-                await asyncio.sleep(0.01)
+            await asyncio.to_thread(thread.join)
             first.close()  # abruptly: the session on it is never closed by its loop
             assert result == ["IterationEnd"]
             assert await use(emu.base_url) == "IterationEnd"

@@ -15,7 +15,16 @@ def test_all_is_sorted_and_complete() -> None:
     for name in axio_omni.__all__:
         assert hasattr(axio_omni, name), name
     public = {n for n in vars(axio_omni) if not n.startswith("_")} - {
-        "dummies", "emulator", "errors", "pool", "retry", "serial", "transports", "wire", "models", "cli",
+        "dummies",
+        "emulator",
+        "errors",
+        "pool",
+        "retry",
+        "serial",
+        "transports",
+        "wire",
+        "models",
+        "cli",
     }
     assert public <= set(axio_omni.__all__), public - set(axio_omni.__all__)
 

@@ -110,15 +110,21 @@ def test_reads_what_axio_transport_openai_writes() -> None:
         "max_retries": 10,
         "retry_base_delay": 5.0,
         "models": [
-            {"id": "gpt-4.1", "context_window": 1047576, "max_output_tokens": 32768,
-             "capabilities": ["text", "tool_use", "vision"], "input_cost": 2.0, "output_cost": 8.0},
+            {
+                "id": "gpt-4.1",
+                "context_window": 1047576,
+                "max_output_tokens": 32768,
+                "capabilities": ["text", "tool_use", "vision"],
+                "input_cost": 2.0,
+                "output_cost": 8.0,
+            },
         ],
         "extra_params": {"service_tier": "flex"},
     }
     t = OpenAITransport.from_dict(peer)
-    assert t.model.id == "gpt-4.1" and t.retry.max_retries == 9 and t.retry.initial_delay == 5.0
+    assert t.spec.id == "gpt-4.1" and t.retry.max_retries == 9 and t.retry.initial_delay == 5.0
     assert t.extra_body == {"service_tier": "flex"} and t.api_key == KEY
-    assert Capability.tool_use in t.model.capabilities
+    assert Capability.tool_use in t.spec.capabilities
 
 
 @given(
@@ -130,12 +136,20 @@ def test_reads_what_axio_transport_openai_writes() -> None:
     stop=st.lists(st.text(min_size=1, max_size=5), max_size=4),
 )
 def test_round_trip_property(
-    temperature: float | None, max_tokens: int | None, retries: int, deadline: float | None,
-    headers: dict[str, str], stop: list[str],
+    temperature: float | None,
+    max_tokens: int | None,
+    retries: int,
+    deadline: float | None,
+    headers: dict[str, str],
+    stop: list[str],
 ) -> None:
     t = OpenAITransport(
-        base_url="http://127.0.0.1:1/v1", temperature=temperature, max_tokens=max_tokens, headers=headers,
-        retry=RetryPolicy(max_retries=retries, deadline=deadline), stop=tuple(stop),
+        base_url="http://127.0.0.1:1/v1",
+        temperature=temperature,
+        max_tokens=max_tokens,
+        headers=headers,
+        retry=RetryPolicy(max_retries=retries, deadline=deadline),
+        stop=tuple(stop),
     )
     d = t.to_dict()
     assert from_dict(json.loads(json.dumps(d))).to_dict() == d

@@ -20,9 +20,9 @@ import math
 import warnings
 import weakref
 from collections.abc import AsyncGenerator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import SimpleNamespace, TracebackType
-from typing import Self
+from typing import Any, Self
 
 import aiohttp
 
@@ -47,7 +47,7 @@ class PoolSettings(Serializable):
     #: server has just dropped.
     keepalive_timeout: float = 4.0
     #: Seconds a DNS answer is cached (None to cache for ever, 0 not to cache).
-    dns_cache_ttl: float | None = 10.0
+    dns_cache_ttl: int | None = 10
 
     def __post_init__(self) -> None:
         for name in ("limit", "limit_per_host"):
@@ -70,7 +70,7 @@ async def _on_reuse(
 #: Tells a request (``trace_request_ctx=SimpleNamespace(reused=False)``) that it went out on a
 #: pooled connection, so the HTTP layer can tell a stale keep-alive connection from a dead server.
 REUSE_TRACE = aiohttp.TraceConfig()
-REUSE_TRACE.on_connection_reuseconn.append(_on_reuse)  # type: ignore[arg-type]
+REUSE_TRACE.on_connection_reuseconn.append(_on_reuse)
 REUSE_TRACE.freeze()
 
 
@@ -91,13 +91,11 @@ class TransportPool:
 
     __slots__ = ("settings", "_entries", "_closed", "_quiet", "_last", "__weakref__")
 
-    def __init__(self, settings: PoolSettings | None = None, *, _quiet: bool = False, **limits: float | None) -> None:
+    def __init__(self, settings: PoolSettings | None = None, *, _quiet: bool = False, **limits: Any) -> None:
         if settings is not None and limits:
             raise ConfigurationError("TransportPool takes settings= or keyword limits, not both")
-        self.settings = settings if settings is not None else PoolSettings(**limits)  # type: ignore[arg-type]
-        self._entries: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopEntry] = (
-            weakref.WeakKeyDictionary()
-        )
+        self.settings = settings if settings is not None else PoolSettings(**limits)
+        self._entries: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopEntry] = weakref.WeakKeyDictionary()
         self._closed = False
         self._quiet = _quiet
         # The loop and session of the last call: nearly every call comes from the same loop.

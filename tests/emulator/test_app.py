@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import subprocess
 import sys
 from typing import Any
 
@@ -15,13 +14,26 @@ import pytest
 from axio_omni.emulator import FAULT_HEADER, Emulator, Fault
 from tests.helpers import schema_errors, sse_payloads
 
-TOOLS = [{"type": "function", "function": {"name": "get_weather", "parameters": {
-    "type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer"}}, "required": ["city"]}}}]
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "parameters": {
+                "type": "object",
+                "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
+                "required": ["city"],
+            },
+        },
+    }
+]
 
 
 async def post(emu: Emulator, body: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[int, bytes]:
-    async with aiohttp.ClientSession() as s, s.post(emu.base_url + "/chat/completions", json=body,
-                                                     headers=headers or {}) as r:
+    async with (
+        aiohttp.ClientSession() as s,
+        s.post(emu.base_url + "/chat/completions", json=body, headers=headers or {}) as r,
+    ):
         return r.status, await r.read()
 
 
@@ -53,8 +65,12 @@ async def test_non_streamed_answers_validate(emulator: Emulator, tools: bool) ->
 
 @pytest.mark.parametrize("tools", [False, True])
 async def test_stream_chunks_validate(emulator: Emulator, tools: bool) -> None:
-    body = chat("Weather in Oslo? use get_weather", stream=True, stream_options={"include_usage": True},
-                **({"tools": TOOLS} if tools else {}))
+    body = chat(
+        "Weather in Oslo? use get_weather",
+        stream=True,
+        stream_options={"include_usage": True},
+        **({"tools": TOOLS} if tools else {}),
+    )
     status, raw = await post(emulator, body)
     chunks = list(sse_payloads(raw))
     assert status == 200 and raw.endswith(b"data: [DONE]\n\n") and len(chunks) > 3
@@ -64,12 +80,20 @@ async def test_stream_chunks_validate(emulator: Emulator, tools: bool) -> None:
 
 
 async def test_final_answer_after_tool_result(emulator: Emulator) -> None:
-    body = {"model": "m", "messages": [
-        {"role": "user", "content": "weather? use get_weather"},
-        {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function",
-                                              "function": {"name": "get_weather", "arguments": "{}"}}]},
-        {"role": "tool", "tool_call_id": "c1", "content": "sunny"},
-    ], "tools": TOOLS}
+    body = {
+        "model": "m",
+        "messages": [
+            {"role": "user", "content": "weather? use get_weather"},
+            {
+                "role": "assistant",
+                "tool_calls": [
+                    {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}
+                ],
+            },
+            {"role": "tool", "tool_call_id": "c1", "content": "sunny"},
+        ],
+        "tools": TOOLS,
+    }
     _, raw = await post(emulator, body)
     assert json.loads(raw)["choices"][0]["message"]["content"] == "The get_weather tool returned: sunny"
 
@@ -77,7 +101,9 @@ async def test_final_answer_after_tool_result(emulator: Emulator) -> None:
 async def test_max_tokens_cuts_with_length(emulator: Emulator) -> None:
     _, raw = await post(emulator, chat("one two three four five", max_completion_tokens=2))
     answer = json.loads(raw)
-    assert answer["choices"][0]["finish_reason"] == "length" and answer["choices"][0]["message"]["content"] == "You said: "
+    assert (
+        answer["choices"][0]["finish_reason"] == "length" and answer["choices"][0]["message"]["content"] == "You said: "
+    )
 
 
 @pytest.mark.parametrize("shape", ["openai", "string", "detail"])
@@ -121,7 +147,8 @@ async def test_queued_faults_apply_in_order_and_by_path(emulator: Emulator) -> N
 
 def test_fault_parsing_names_bad_settings() -> None:
     assert Fault.parse("status=503; retry_after_ms=20; should_retry=false") == Fault(
-        status=503, retry_after_ms=20, should_retry=False)
+        status=503, retry_after_ms=20, should_retry=False
+    )
     for bad in ("nope=1", "status=abc", "body=xml", "error_event=maybe"):
         with pytest.raises(ValueError, match=bad.split("=")[0]):
             Fault.parse(bad)
@@ -131,13 +158,22 @@ async def test_cli_serves_the_emulator() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "axio_omni.cli", "serve", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "axio_omni.cli",
+        "serve",
+        "--port",
+        str(port),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
     try:
-        for _ in range(100):
+        for _ in range(200):
             try:
                 async with aiohttp.ClientSession() as s, s.get(f"http://127.0.0.1:{port}/v1/models") as r:
                     assert r.status == 200
+                    assert "emulator-1" in [m["id"] for m in (await r.json())["data"]]
                     break
             except aiohttp.ClientConnectionError:
                 await asyncio.sleep(0.05)
@@ -145,6 +181,4 @@ async def test_cli_serves_the_emulator() -> None:
             pytest.fail("the emulator CLI did not start")
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
-        assert proc.stderr is not None
-        proc.stderr.close()
+        await proc.wait()

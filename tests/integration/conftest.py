@@ -20,7 +20,10 @@ def llamacpp_url() -> Iterator[str]:
     script = Path(__file__).with_name("llamacpp_server.py")
     proc = subprocess.Popen(
         [sys.executable, str(script), "--api-key", API_KEY],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env={**os.environ, "OMP_NUM_THREADS": "2"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "2"},
     )
     try:
         assert proc.stdout is not None

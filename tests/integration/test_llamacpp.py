@@ -8,13 +8,23 @@ What llama.cpp does differently (see docs/real-servers.md) is read as it comes: 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 from axio.agent import Agent
 from axio.blocks import TextBlock, ToolResultBlock, ToolUseBlock
 from axio.context import MemoryContextStore
-from axio.events import Error, IterationEnd, IterationStart, SessionEndEvent, TextDelta, ToolInputDelta, ToolResult, ToolUseStart
+from axio.events import (
+    Error,
+    IterationEnd,
+    IterationStart,
+    SessionEndEvent,
+    TextDelta,
+    ToolInputDelta,
+    ToolResult,
+    ToolUseStart,
+)
 from axio.messages import Message
 from axio.tool import Tool
 from axio.types import StopReason
@@ -32,7 +42,7 @@ async def get_weather(city: str) -> str:
     return f"sunny, 22 C in {city}"
 
 
-WEATHER = Tool(name="get_weather", handler=get_weather, description="Current weather for a city")
+WEATHER: Tool[Any] = Tool(name="get_weather", handler=get_weather, description="Current weather for a city")
 # One earlier turn that called the tool: a 135M model imitates it, where instructions alone do not move it.
 EXAMPLE = [
     Message("user", [TextBlock("What is the weather in Rome?")]),
@@ -45,12 +55,22 @@ PREFILL = Message("assistant", [TextBlock("<tool_call>")])
 
 
 def transport(url: str, **kw: Any) -> OpenAITransport:
-    return OpenAITransport(base_url=url, api_key=kw.pop("api_key", API_KEY), model="smollm2", temperature=0.0, seed=1,
-                           max_tokens=kw.pop("max_tokens", 60), retry=RetryPolicy(max_retries=0), **kw)
+    return OpenAITransport(
+        base_url=url,
+        api_key=kw.pop("api_key", API_KEY),
+        model="smollm2",
+        temperature=0.0,
+        seed=1,
+        max_tokens=kw.pop("max_tokens", 60),
+        retry=RetryPolicy(max_retries=0),
+        **kw,
+    )
 
 
 async def test_streamed_answer_with_usage(llamacpp_url: str) -> None:
-    events = await collect(transport(llamacpp_url).stream([Message("user", [TextBlock("Say hello.")])], [], "Be brief."))
+    events = await collect(
+        transport(llamacpp_url).stream([Message("user", [TextBlock("Say hello.")])], [], "Be brief.")
+    )
     assert isinstance(events[0], IterationStart) and events[0].model == "smollm2"
     deltas = [e.delta for e in events if isinstance(e, TextDelta)]
     assert len(deltas) > 1 and "".join(deltas).strip()
@@ -84,12 +104,24 @@ async def test_streamed_tool_call_assembles_valid_json(llamacpp_url: str) -> Non
 
 
 class _PrefilledContext(MemoryContextStore):
-    """The example turn before the conversation, and the call prefill until a tool has answered."""
+    """The example turn before the conversation, and the call prefill until a tool has answered.
+
+    The Agent stamps each user message with the time; the stamp is removed so that the prompt,
+    and with it the greedy output of the small model, is the same on every run.
+    """
 
     async def get_history(self) -> list[Message]:
-        history = [*EXAMPLE, *await super().get_history()]
-        answered = any(isinstance(b, ToolResultBlock) for m in history[len(EXAMPLE):] for b in m.content)
-        return history if answered else [*history, PREFILL]
+        own = [_unstamped(m) for m in await super().get_history()]
+        answered = any(isinstance(b, ToolResultBlock) for m in own for b in m.content)
+        return [*EXAMPLE, *own] if answered else [*EXAMPLE, *own, PREFILL]
+
+
+def _unstamped(message: Message) -> Message:
+    blocks = [
+        TextBlock(re.sub(r"^\[[^\]]*\] ", "", b.text)) if isinstance(b, TextBlock) and message.role == "user" else b
+        for b in message.content
+    ]
+    return Message(message.role, blocks)
 
 
 async def test_agent_turn_with_a_tool_round_trip(llamacpp_url: str) -> None:
@@ -104,7 +136,7 @@ async def test_agent_turn_with_a_tool_round_trip(llamacpp_url: str) -> None:
             continue
         results = [e for e in events if isinstance(e, ToolResult)]
         assert [(r.name, r.input, r.is_error) for r in results] == [("get_weather", {"city": city}, False)]
-        assert any(isinstance(e, TextDelta) for e in events[events.index(results[0]):])
+        assert any(isinstance(e, TextDelta) for e in events[events.index(results[0]) :])
         end = events[-1]
         assert isinstance(end, SessionEndEvent) and end.stop_reason in (StopReason.end_turn, StopReason.max_tokens)
         assert end.total_usage.input_tokens > 0

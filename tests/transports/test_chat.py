@@ -18,9 +18,9 @@ from axio.types import StopReason
 
 from axio_omni import (
     APIConnectionError,
-    BadRequestError,
     APITimeoutError,
     AuthenticationError,
+    BadRequestError,
     ConfigurationError,
     InBandError,
     InternalServerError,
@@ -44,7 +44,7 @@ async def get_weather(city: str) -> str:
     return f"18 degrees and sunny in {city}"
 
 
-WEATHER = Tool(name="get_weather", handler=get_weather, description="Current weather for a city.")
+WEATHER: Tool[Any] = Tool(name="get_weather", handler=get_weather, description="Current weather for a city.")
 
 
 def transport(emu: Emulator, **kw: Any) -> OpenAITransport:
@@ -273,7 +273,7 @@ async def test_fetch_models_and_with_model(emulator: Emulator) -> None:
     models = await t.fetch_models()
     assert "emulator-1" in models.keys() and models["gpt-4.1-mini"].context_window > 100_000
     other = t.with_model("gpt-4.1-mini")
-    assert other.model.id == "gpt-4.1-mini" and t.model.id == "emulator-1" and other.base_url == t.base_url
+    assert other.spec.id == "gpt-4.1-mini" and t.spec.id == "emulator-1" and other.base_url == t.base_url
 
 
 def test_plugin_metadata_for_axio_loader() -> None:

@@ -21,14 +21,17 @@ async def lookup(city: str, days: int = 1) -> str:
     return city
 
 
-TOOL = Tool(name="lookup", handler=lookup, description="Weather for a city.")
+TOOL: Tool[Any] = Tool(name="lookup", handler=lookup, description="Weather for a city.")
 
 
 def conversation() -> list[Message]:
     return [
         Message("system", [TextBlock("Extra rules.")]),
         Message("user", [TextBlock("Look at "), ImageBlock("image/png", PNG), TextBlock("this.")]),
-        Message("assistant", [ReasoningBlock("thinking"), TextBlock("Checking."), ToolUseBlock("c1", "lookup", {"city": "Oslo"})]),
+        Message(
+            "assistant",
+            [ReasoningBlock("thinking"), TextBlock("Checking."), ToolUseBlock("c1", "lookup", {"city": "Oslo"})],
+        ),
         Message("user", [ToolResultBlock("c1", [TextBlock("cold"), ImageBlock("image/png", PNG)]), TextBlock("And?")]),
         Message("assistant", [TextBlock("It is cold.")]),
         Message("user", [TextBlock("Thanks")]),
@@ -42,7 +45,9 @@ def test_conversation_maps_to_chat_messages() -> None:
     assert out[3] == {
         "role": "assistant",
         "content": "Checking.",
-        "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "lookup", "arguments": '{"city":"Oslo"}'}}],
+        "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "lookup", "arguments": '{"city":"Oslo"}'}}
+        ],
     }
     assert out[4] == {"role": "tool", "tool_call_id": "c1", "content": "cold"}
     # Images from a tool result follow in a user message that names the call.
@@ -85,15 +90,26 @@ def test_wav_audio_is_sent_as_input_audio() -> None:
 
 def full_transport(**kw: Any) -> OpenAITransport:
     return OpenAITransport(
-        base_url="http://127.0.0.1:9/v1", model="gpt-4.1-mini", temperature=0.2, top_p=0.9, max_tokens=64,
-        seed=7, stop=("END",), reasoning_effort="low", tool_choice="auto", parallel_tool_calls=False, **kw,
+        base_url="http://127.0.0.1:9/v1",
+        model="gpt-4.1-mini",
+        temperature=0.2,
+        top_p=0.9,
+        max_tokens=64,
+        seed=7,
+        stop=("END",),
+        reasoning_effort="low",
+        tool_choice="auto",
+        parallel_tool_calls=False,
+        **kw,
     )
 
 
 def test_every_request_validates_against_the_published_schema() -> None:
     body = full_transport().build_payload(conversation(), [TOOL], "Be brief.")
     assert schema_errors("CreateChatCompletionRequest", body) == []
-    minimal = OpenAITransport(base_url="http://127.0.0.1:9/v1").build_payload([Message("user", [TextBlock("hi")])], [], "")
+    minimal = OpenAITransport(base_url="http://127.0.0.1:9/v1").build_payload(
+        [Message("user", [TextBlock("hi")])], [], ""
+    )
     assert schema_errors("CreateChatCompletionRequest", minimal) == []
     legacy = full_transport(max_tokens_field="max_tokens").build_payload(conversation(), [TOOL], "")
     assert legacy["max_tokens"] == 64 and schema_errors("CreateChatCompletionRequest", legacy) == []

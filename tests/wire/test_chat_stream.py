@@ -23,7 +23,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from axio_omni.errors import InBandError, MalformedResponseError, OmniError, StreamCutError
-from axio_omni.wire.chat_stream import ChatStreamDecoder, read_usage
+from axio_omni.wire.chat_stream import ChatStreamDecoder
+from axio_omni.wire.chat_values import read_usage
 from tests.helpers import stream_bytes, stream_files
 
 # What each recording must give: the stop reason (or the error it raises) and the tools it calls.
@@ -149,8 +150,9 @@ def chunk(delta: dict[str, Any] | None = None, finish: str | None = None, **extr
     return {"id": "c1", "model": "m-served", "choices": choices, **extra}
 
 
-def tc(index: int | None = None, id: str | None = None, name: str | None = None, args: str | None = None
-       ) -> dict[str, Any]:
+def tc(
+    index: int | None = None, id: str | None = None, name: str | None = None, args: str | None = None
+) -> dict[str, Any]:
     call: dict[str, Any] = {"function": {}}
     if index is not None:
         call["index"] = index
@@ -192,14 +194,18 @@ def test_tool_call_fragment_shapes_assemble_one_call(fragments: list[dict[str, A
 
 
 def test_parallel_calls_interleaved_are_keyed_by_index() -> None:
-    events = run([sse(
-        chunk(tc(0, "a", "first", '{"n"')),
-        chunk(tc(1, "b", "second", '{"m"')),
-        chunk(tc(0, None, None, ": 1}")),
-        chunk(tc(1, None, None, ": 2}")),
-        chunk({}, "tool_calls"),
-        "[DONE]",
-    )])
+    events = run(
+        [
+            sse(
+                chunk(tc(0, "a", "first", '{"n"')),
+                chunk(tc(1, "b", "second", '{"m"')),
+                chunk(tc(0, None, None, ": 1}")),
+                chunk(tc(1, None, None, ": 2}")),
+                chunk({}, "tool_calls"),
+                "[DONE]",
+            )
+        ]
+    )
     assert calls(events) == {"a": ("first", '{"n": 1}'), "b": ("second", '{"m": 2}')}
 
 
@@ -235,10 +241,14 @@ def test_usage_wherever_it_arrives(where: str) -> None:
 
 
 def test_usage_slices() -> None:
-    usage = read_usage({
-        "prompt_tokens": 100, "completion_tokens": 50,
-        "prompt_tokens_details": {"cached_tokens": 40}, "completion_tokens_details": {"reasoning_tokens": 20},
-    })
+    usage = read_usage(
+        {
+            "prompt_tokens": 100,
+            "completion_tokens": 50,
+            "prompt_tokens_details": {"cached_tokens": 40},
+            "completion_tokens_details": {"reasoning_tokens": 20},
+        }
+    )
     assert (usage.cache_read_tokens, usage.reasoning_tokens, usage.uncached_input_tokens) == (40, 20, 60)
 
 
@@ -287,15 +297,32 @@ def test_malformed_chunk_raises() -> None:
 
 
 def test_think_tags_become_reasoning() -> None:
-    events = run([sse(chunk({"content": "<thi"}), chunk({"content": "nk>hmm</th"}), chunk({"content": "ink>Yes"}),
-                      chunk({}, "stop"), "[DONE]")])
+    events = run(
+        [
+            sse(
+                chunk({"content": "<thi"}),
+                chunk({"content": "nk>hmm</th"}),
+                chunk({"content": "ink>Yes"}),
+                chunk({}, "stop"),
+                "[DONE]",
+            )
+        ]
+    )
     assert "".join(e.delta for e in events if isinstance(e, ReasoningDelta)) == "hmm"
     assert "".join(e.delta for e in events if isinstance(e, TextDelta)) == "Yes"
 
 
 def test_reasoning_fields_are_read_once() -> None:
-    events = run([sse(chunk({"reasoning": "r1", "reasoning_content": "r1"}), chunk({"reasoning": "r2"}),
-                      chunk({"content": "t"}, "stop"), "[DONE]")])
+    events = run(
+        [
+            sse(
+                chunk({"reasoning": "r1", "reasoning_content": "r1"}),
+                chunk({"reasoning": "r2"}),
+                chunk({"content": "t"}, "stop"),
+                "[DONE]",
+            )
+        ]
+    )
     assert "".join(e.delta for e in events if isinstance(e, ReasoningDelta)) == "r1r2"
 
 
@@ -305,7 +332,7 @@ def test_nothing_after_done_is_read() -> None:
 
 
 def test_fast_text_delta_equals_the_constructor() -> None:
-    from axio_omni.wire.chat_stream import text_delta
+    from axio_omni.wire.chat_values import text_delta
 
     made = text_delta("héllo")
     assert made == TextDelta(0, "héllo") and type(made) is TextDelta and hash(made) == hash(TextDelta(0, "héllo"))

@@ -87,10 +87,17 @@ def test_bound_is_per_event() -> None:
     assert len(events) == 2
 
 
+_TEXT = st.text(alphabet=st.characters(codec="utf-8", blacklist_characters="\r\n"))
 _line = st.one_of(
-    st.builds(lambda s: b"data: " + s.encode(), st.text(alphabet=st.characters(blacklist_characters="\r\n"))),
+    st.builds(
+        lambda s: b"data: " + s.encode(),
+        _TEXT,
+    ),
     st.builds(lambda s: b"event: " + s.encode(), st.text(alphabet="abcxyz_", min_size=1)),
-    st.builds(lambda s: b":" + s.encode(), st.text(alphabet=st.characters(blacklist_characters="\r\n"))),
+    st.builds(
+        lambda s: b":" + s.encode(),
+        _TEXT,
+    ),
     st.just(b""),
 )
 

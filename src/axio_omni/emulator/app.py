@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from contextvars import ContextVar
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,8 +54,14 @@ _BODY: ContextVar[Any] = ContextVar("body", default=None)
 
 
 def error_response(
-    status: int, message: str, *, type: str = "invalid_request_error", code: str | None = None,
-    param: str | None = None, shape: str = "openai", headers: Mapping[str, str] | None = None,
+    status: int,
+    message: str,
+    *,
+    type: str = "invalid_request_error",
+    code: str | None = None,
+    param: str | None = None,
+    shape: str = "openai",
+    headers: Mapping[str, str] | None = None,
 ) -> web.Response:
     """An error in OpenAI's shape, or in one of the variants compatible servers send."""
     if shape == "text":
@@ -79,13 +85,20 @@ def _fault_status(fault: Fault) -> web.Response:
     if fault.should_retry is not None:
         headers["x-should-retry"] = "true" if fault.should_retry else "false"
     kind = "rate_limit_exceeded" if fault.status == 429 else ("server_error" if (fault.status or 0) >= 500 else None)
-    return error_response(fault.status or 500, fault.message, type=kind or "invalid_request_error", code=kind,
-                          shape=fault.body, headers=headers)
+    return error_response(
+        fault.status or 500,
+        fault.message,
+        type=kind or "invalid_request_error",
+        code=kind,
+        shape=fault.body,
+        headers=headers,
+    )
 
 
 @web.middleware
-async def _middleware(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-                      ) -> web.StreamResponse:
+async def _middleware(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
     state = request.app[STATE]
     peer = request.transport.get_extra_info("peername") if request.transport else None
     if peer:
@@ -143,8 +156,13 @@ def _limit(reply: Reply, body: Mapping[str, Any]) -> Reply:
     if not isinstance(limit, int) or reply.tool_calls or len(reply.chunks) <= limit:
         return reply
     chunks = reply.chunks[:limit]
-    return Reply(text="".join(chunks), prompt_tokens=reply.prompt_tokens, completion_tokens=limit,
-                 finish_reason="length", chunks=chunks)
+    return Reply(
+        text="".join(chunks),
+        prompt_tokens=reply.prompt_tokens,
+        completion_tokens=limit,
+        finish_reason="length",
+        chunks=chunks,
+    )
 
 
 async def chat_completions(request: web.Request) -> web.StreamResponse:

@@ -106,7 +106,9 @@ def arguments_for(schema: Mapping[str, Any], prompt: str) -> dict[str, Any]:
     if not isinstance(properties, Mapping):
         return {}
     used: set[str] = set()
-    return {name: _value(sub if isinstance(sub, Mapping) else {}, name, prompt, used) for name, sub in properties.items()}
+    return {
+        name: _value(sub if isinstance(sub, Mapping) else {}, name, prompt, used) for name, sub in properties.items()
+    }
 
 
 def _wanted_tools(tools: Sequence[Mapping[str, Any]], prompt: str, tool_choice: Any) -> list[Mapping[str, Any]]:
@@ -118,8 +120,9 @@ def _wanted_tools(tools: Sequence[Mapping[str, Any]], prompt: str, tool_choice: 
         return [f for f in functions if f.get("name") == named]
     lowered = prompt.lower()
     named_in_prompt = [
-        f for f in functions if str(f.get("name", "")).lower() in lowered
-        or str(f.get("name", "")).lower().replace("_", " ") in lowered
+        f
+        for f in functions
+        if str(f.get("name", "")).lower() in lowered or str(f.get("name", "")).lower().replace("_", " ") in lowered
     ]
     if named_in_prompt:
         return named_in_prompt
@@ -148,7 +151,9 @@ def reply_to(request: Mapping[str, Any]) -> Reply:
         for m in reversed(messages):
             if m.get("role") != "tool":
                 break
-            results.append(f"The {names.get(m.get('tool_call_id'), 'tool')} tool returned: {_text_of(m.get('content'))}")
+            results.append(
+                f"The {names.get(m.get('tool_call_id'), 'tool')} tool returned: {_text_of(m.get('content'))}"
+            )
         return _text_reply(" ".join(reversed(results)), prompt_tokens)
     # axio's Agent stamps each user message with "[2026-01-01 12:00:00 UTC] "; it is not the question.
     prompt = _STAMP.sub("", _text_of(last.get("content")), count=1)
@@ -166,8 +171,9 @@ def reply_to(request: Mapping[str, Any]) -> Reply:
             for i, f in enumerate(wanted)
         )
         completion = sum(count_tokens(c.name) + count_tokens(c.arguments) for c in calls)
-        return Reply(tool_calls=calls, prompt_tokens=prompt_tokens, completion_tokens=completion,
-                     finish_reason="tool_calls")
+        return Reply(
+            tool_calls=calls, prompt_tokens=prompt_tokens, completion_tokens=completion, finish_reason="tool_calls"
+        )
     text = f"You said: {prompt}" if prompt else "Hello from the axio-omni emulator."
     return _text_reply(text, prompt_tokens)
 

@@ -55,8 +55,7 @@ class Emulator:
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)
         await site.start()
-        sockets = site._server.sockets if site._server is not None else []  # type: ignore[union-attr]
-        self.port = sockets[0].getsockname()[1]
+        self.port = int(runner.addresses[0][1])
         self._runner = runner
 
     async def close(self) -> None:

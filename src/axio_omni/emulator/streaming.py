@@ -38,8 +38,9 @@ def reply_chunks(reply: Reply, ident: str, created: int, model: str, include_usa
 async def stream_reply(
     request: web.Request, fault: Fault | None, reply: Reply, ident: str, created: int, model: str, include_usage: bool
 ) -> web.StreamResponse:
-    resp = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
-                                       "x-request-id": f"req_{ident[-16:]}"})
+    resp = web.StreamResponse(
+        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "x-request-id": f"req_{ident[-16:]}"}
+    )
     await resp.prepare(request)
     chunks = reply_chunks(reply, ident, created, model, include_usage)
     if fault is not None and fault.no_done:

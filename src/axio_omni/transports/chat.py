@@ -15,7 +15,7 @@ import math
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, ClassVar, Literal, Self
+from typing import Any, ClassVar, Literal, Self, cast
 
 from axio.events import StreamEvent
 from axio.messages import Message
@@ -58,7 +58,8 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
     auth: ClassVar[None] = None
 
     name: str = "OpenAI"
-    model: ModelSpec = field(default_factory=lambda: model_spec(DEFAULT_CHAT_MODEL))
+    #: An id or a ``ModelSpec``; always a ``ModelSpec`` after construction (``spec`` types it so).
+    model: ModelSpec | str = field(default_factory=lambda: model_spec(DEFAULT_CHAT_MODEL))
     models: ModelRegistry = field(default_factory=chat_catalogue)
     temperature: float | None = None
     top_p: float | None = None
@@ -77,28 +78,31 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
 
     def __post_init__(self) -> None:
         self._validate_common()
-        if isinstance(self.model, str):
-            if not self.model:
-                raise ConfigurationError("model: an id cannot be empty")
-            self.model = self.models.get(self.model) or model_spec(self.model)
-        if not isinstance(self.model, ModelSpec):
-            raise ConfigurationError(f"model must be a ModelSpec or an id, got {type(self.model).__name__}")
         if not isinstance(self.models, ModelRegistry):
             raise ConfigurationError(f"models must be a ModelRegistry, got {type(self.models).__name__}")
+        model: object = self.model
+        if isinstance(model, str):
+            if not model:
+                raise ConfigurationError("model: an id cannot be empty")
+            model = self.models.get(model) or model_spec(model)
+        if not isinstance(model, ModelSpec):
+            raise ConfigurationError(f"model must be a ModelSpec or an id, got {type(model).__name__}")
+        self.model = model
         _check_number("temperature", self.temperature, 0, 2)
         _check_number("top_p", self.top_p, 0, 1)
         if self.max_tokens is not None and (not isinstance(self.max_tokens, int) or self.max_tokens < 1):
             raise ConfigurationError(f"max_tokens must be a positive integer or None, got {self.max_tokens!r}")
         if self.seed is not None and (not isinstance(self.seed, int) or isinstance(self.seed, bool)):
             raise ConfigurationError(f"seed must be an integer or None, got {self.seed!r}")
-        if isinstance(self.stop, str):
-            self.stop = (self.stop,)
-        self.stop = tuple(self.stop)
+        stop: object = self.stop
+        self.stop = (stop,) if isinstance(stop, str) else tuple(self.stop)
         if len(self.stop) > 4 or not all(isinstance(s, str) and s for s in self.stop):
             raise ConfigurationError(f"stop must be up to 4 non-empty strings, got {self.stop!r}")
         _check_choice("max_tokens_field", self.max_tokens_field, ("max_completion_tokens", "max_tokens"))
         _check_choice(
-            "reasoning_effort", self.reasoning_effort, (None, "none", "minimal", "low", "medium", "high", "xhigh", "max")
+            "reasoning_effort",
+            self.reasoning_effort,
+            (None, "none", "minimal", "low", "medium", "high", "xhigh", "max"),
         )
         _check_choice("tool_choice", self.tool_choice, (None, "auto", "required", "none"))
         if not isinstance(self.extra_body, Mapping):
@@ -111,6 +115,11 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
         except (TypeError, ValueError) as exc:
             raise ConfigurationError(f"extra_body is not JSON data: {exc}") from None
         self.extra_body = MappingProxyType(dict(self.extra_body))
+
+    @property
+    def spec(self) -> ModelSpec:
+        """The model as a ``ModelSpec`` (``model`` holds the same object, typed loosely for the constructor)."""
+        return cast(ModelSpec, self.model)  # __post_init__ made it one
 
     # ── the axio protocol ───────────────────────────────────────────────────────────────────────
 
@@ -125,7 +134,7 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
         wire_messages = chat_messages(messages, system)
         if not wire_messages:
             raise ConfigurationError("messages: nothing to send (no system prompt and no message with content)")
-        body: dict[str, Any] = {"model": self.model.id, "messages": wire_messages, "stream": True}
+        body: dict[str, Any] = {"model": self.spec.id, "messages": wire_messages, "stream": True}
         if self.include_usage:
             body["stream_options"] = {"include_usage": True}
         if tools:
@@ -153,7 +162,7 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
 
     async def _stream(self, request: Any) -> AsyncIterator[StreamEvent]:
         session = self._session()
-        resp = await open_response(session, request, self.retry, what=f"chat completion ({self.model.id})")
+        resp = await open_response(session, request, self.retry, what=f"chat completion ({self.spec.id})")
         decoder = ChatStreamDecoder(think_tags=self.think_tags)
         finished = False
         try:

@@ -28,13 +28,11 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from axio.events import (
     BlockEnd,
-    Citation,
     IterationEnd,
     IterationStart,
     ProviderEvent,
@@ -47,96 +45,14 @@ from axio.events import (
 )
 from axio.types import StopReason, Usage, stop_reason_from
 
-from ..errors import InBandError, MalformedResponseError, StreamCutError, parse_error_body
+from ..errors import InBandError, MalformedResponseError, StreamCutError
+from .chat_values import STOP_REASONS, citations, in_band_error, read_usage, text_delta
 from .sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEEvent
 from .think import ThinkSplitter
 
-__all__ = ["ChatStreamDecoder", "ChatStreamReader", "STOP_REASONS", "read_usage", "text_delta"]
+__all__ = ["ChatStreamDecoder", "ChatStreamReader"]
 
 log = logging.getLogger("axio_omni.wire.chat")
-
-STOP_REASONS: Mapping[str, StopReason] = {
-    "stop": StopReason.end_turn,
-    "end_turn": StopReason.end_turn,
-    "eos": StopReason.end_turn,
-    "tool_calls": StopReason.tool_use,
-    "function_call": StopReason.tool_use,
-    "length": StopReason.max_tokens,
-    "max_tokens": StopReason.max_tokens,
-    "content_filter": StopReason.refusal,
-    "model_context_window_exceeded": StopReason.context_window_exceeded,
-}
-
-
-def _text_delta_maker() -> Callable[[str], TextDelta]:
-    """``TextDelta(0, text)`` at half the cost: one is made per streamed chunk.
-
-    A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``; setting the
-    two slots directly gives an equal object. Used only while ``TextDelta`` is exactly the two-slot,
-    validation-free class it is in axio 0.12; any other shape falls back to the constructor.
-    """
-    plain = tuple(getattr(TextDelta, "__dataclass_fields__", {})) == ("index", "delta")
-    if not plain or hasattr(TextDelta, "__post_init__") or getattr(TextDelta, "__slots__", None) != ("index", "delta"):
-        return lambda text: TextDelta(0, text)
-    new = object.__new__
-    set_index = TextDelta.__dict__["index"].__set__
-    set_delta = TextDelta.__dict__["delta"].__set__
-
-    def make(text: str) -> TextDelta:
-        event = new(TextDelta)
-        set_index(event, 0)
-        set_delta(event, text)
-        return event
-
-    return make
-
-
-text_delta = _text_delta_maker()
-
-
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
-
-
-def read_usage(usage: Mapping[str, Any]) -> Usage:
-    """An OpenAI ``usage`` object (or a compatible server's variant) as axio ``Usage``.
-
-    OpenAI counts cached and reasoning tokens inside the prompt and completion totals, which is
-    axio's rule, so nothing is added; ``Usage.reported`` repairs servers that break it.
-    """
-    prompt = usage.get("prompt_tokens_details")
-    completion = usage.get("completion_tokens_details")
-    prompt = prompt if isinstance(prompt, Mapping) else {}
-    completion = completion if isinstance(completion, Mapping) else {}
-    cached = _int(prompt.get("cached_tokens")) or _int(usage.get("prompt_cache_hit_tokens"))
-    written = _int(prompt.get("cache_write_tokens"))
-    reasoning = _int(completion.get("reasoning_tokens"))
-    input_tokens = _int(usage.get("prompt_tokens"))
-    output_tokens = _int(usage.get("completion_tokens"))
-    # A slice larger than its total proves the server counted it outside the total (xAI does for
-    # reasoning), so the total is the sum; when the slice is smaller the two cannot be told apart.
-    if cached + written > input_tokens:
-        input_tokens += cached + written
-    if reasoning > output_tokens:
-        output_tokens += reasoning
-    return Usage.reported(
-        input_tokens, output_tokens, cache_read_tokens=cached, cache_write_tokens=written, reasoning_tokens=reasoning
-    )
-
-
-def _in_band(error: Any, where: str) -> InBandError:
-    if isinstance(error, Mapping):
-        fields = parse_error_body(json.dumps({"error": error}))
-        status = error.get("status_code") or error.get("code")
-        return InBandError(
-            fields["message"] or f"the server reported an error {where}",
-            status=status if isinstance(status, int) and 100 <= status < 600 else None,
-            type=fields["type"],
-            code=fields["code"],
-            param=fields["param"],
-            body=error,
-        )
-    return InBandError(str(error) or f"the server reported an error {where}", body=error)
 
 
 @dataclass(slots=True)
@@ -190,7 +106,7 @@ class ChatStreamReader:
                 raise InBandError(data.strip()[:500] or "the server sent an error event", body=data) from None
             raise MalformedResponseError(f"a stream chunk is not JSON: {data[:200]!r}", body=data) from None
         if event.event == "error":
-            raise _in_band(chunk.get("error", chunk) if type(chunk) is dict else chunk, "mid-stream")
+            raise in_band_error(chunk.get("error", chunk) if type(chunk) is dict else chunk, "mid-stream")
         if type(chunk) is not dict:
             raise MalformedResponseError(f"a stream chunk is not an object: {data[:200]!r}", body=data)
         return self.feed_chunk(chunk)
@@ -205,7 +121,7 @@ class ChatStreamReader:
         if not self._started:
             self._start(chunk, out)
         if chunk.get("error"):
-            raise _in_band(chunk["error"], "mid-stream")
+            raise in_band_error(chunk["error"], "mid-stream")
         usage = chunk.get("usage")
         if usage is None and "x_groq" in chunk:
             # Groq's older API reports usage only inside its own extension object.
@@ -281,7 +197,7 @@ class ChatStreamReader:
                 self._tool_call(call, out)
         annotations = delta.get("annotations")
         if annotations:
-            out.extend(_citations(annotations))
+            out.extend(citations(annotations))
 
     def _text(self, content: str, out: list[StreamEvent]) -> None:
         self._text_seen = True
@@ -302,11 +218,11 @@ class ChatStreamReader:
                 thinking = part.get("thinking")
                 pieces = thinking if isinstance(thinking, list) else [{"text": thinking}]
                 for piece in pieces:
-                    text = piece.get("text") if isinstance(piece, Mapping) else None
+                    text = piece.get("text") if type(piece) is dict else None
                     if isinstance(text, str) and text:
                         out.append(ReasoningDelta(0, text))
 
-    def _slot(self, call: Mapping[str, Any]) -> _Call:
+    def _slot(self, call: dict[str, Any]) -> _Call:
         index = call.get("index")
         ident = call.get("id") if isinstance(call.get("id"), str) else ""
         if not isinstance(index, int) or isinstance(index, bool):
@@ -326,16 +242,16 @@ class ChatStreamReader:
         return slot
 
     def _tool_call(self, call: Any, out: list[StreamEvent]) -> None:
-        if not isinstance(call, Mapping):
+        if type(call) is not dict:
             raise MalformedResponseError(f"a tool call is not an object: {call!r}")
         slot = self._slot(call)
         function = call.get("function")
-        function = function if isinstance(function, Mapping) else {}
+        function = function if type(function) is dict else {}
         name = function.get("name")
         if name and isinstance(name, str) and not slot.name:
             slot.name = name
         args = function.get("arguments")
-        if isinstance(args, Mapping):
+        if type(args) is dict:
             args = json.dumps(args, ensure_ascii=False)
         if not slot.started and slot.name:
             slot.started = True
@@ -385,26 +301,6 @@ class ChatStreamReader:
             stop = stop_reason_from(raw, STOP_REASONS, provider="OpenAI-compatible")
         out.append(IterationEnd(iteration=0, stop_reason=stop, usage=self._usage, raw=raw))
         return out
-
-
-def _citations(annotations: Any) -> list[StreamEvent]:
-    out: list[StreamEvent] = []
-    for item in annotations if isinstance(annotations, list) else []:
-        cite = item.get("url_citation") if isinstance(item, Mapping) else None
-        if isinstance(cite, Mapping):
-            out.append(
-                Citation(
-                    index=0,
-                    cited_text=str(cite.get("content") or ""),
-                    title=cite.get("title"),
-                    url=cite.get("url"),
-                    start=cite.get("start_index"),
-                    end=cite.get("end_index"),
-                    unit="char",
-                    raw=dict(item),
-                )
-            )
-    return out
 
 
 class ChatStreamDecoder:
