@@ -1,39 +1,51 @@
-# `make demo` and `make test` each set up everything they need on a fresh machine.
+# `make demo` and `make test` each set up everything they need on a fresh machine:
+# they find a Python >= 3.12 (PATH, then pyenv), make .venv, and install what they use.
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 PIP     := $(PY) -m pip --disable-pip-version-check -q
-STAMP   := $(VENV)/.stamp-$(shell cat pyproject.toml scripts/requirements-servers.txt 2>/dev/null | cksum | cut -d' ' -f1)
+HASH    := $(shell cat pyproject.toml scripts/requirements-servers.txt 2>/dev/null | cksum | cut -d' ' -f1)
+BASE    := $(VENV)/.stamp-base-$(HASH)
+FULL    := $(VENV)/.stamp-full-$(HASH)
 
-.PHONY: demo test lint typecheck unit bench setup clean
+.PHONY: demo test lint typecheck unit integration bench setup clean
 
 $(PY):
 	@interp=$$(scripts/find-python.sh) && echo "using $$interp" && "$$interp" -m venv $(VENV)
 
-$(STAMP): $(PY) pyproject.toml scripts/requirements-servers.txt
+# The package alone: enough for the demo.
+$(BASE): $(PY) pyproject.toml
+	$(PIP) install -e .
+	rm -f $(VENV)/.stamp-base-* && touch $@
+
+# Test tools, and the third-party servers the integration tests start (pinned, hash-checked).
+$(FULL): $(BASE) scripts/requirements-servers.txt
 	$(PIP) install -e '.[test]'
 	$(PIP) install --no-deps --require-hashes -r scripts/requirements-servers.txt
-	rm -f $(VENV)/.stamp-* && touch $@
+	rm -f $(VENV)/.stamp-full-* && touch $@
 
-setup: $(STAMP)
+setup: $(FULL)
 
-demo: setup
+demo: $(BASE)
 	$(PY) examples/demo.py
 
-lint: setup
-	$(VENV)/bin/ruff check src tests benchmarks examples
-	$(VENV)/bin/ruff format --check src tests benchmarks examples
+lint: $(FULL)
+	$(VENV)/bin/ruff check src tests benchmarks examples scripts
+	$(VENV)/bin/ruff format --check src tests benchmarks examples scripts
 
-typecheck: setup
+typecheck: $(FULL)
 	$(VENV)/bin/mypy
 
-unit: setup
+unit: $(FULL)
 	$(PY) -m pytest -q
+
+integration: $(FULL)
+	$(PY) -m pytest -q -m integration
 
 test: lint typecheck unit
 
-bench: setup
+bench: $(FULL)
 	$(PIP) install -e '.[bench]'
 	$(PY) benchmarks/bench_chat.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
