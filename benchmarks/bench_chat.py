@@ -130,7 +130,7 @@ async def run(port: int, rounds: int) -> dict[str, dict[str, float]]:
                 )
             for name, client in clients.items():
                 gc.collect()
-                ttfts = [await client(f"{base}/ttft/v1") for _ in range(20)]
+                ttfts = [await client(f"{base}/ttft/v1") for _ in range(40)]
                 add("time to first token (ms)", name, 1000 * statistics.median(ttfts))
     return {s: {c: statistics.median(v) for c, v in by.items()} for s, by in results.items()}
 

@@ -140,9 +140,10 @@ async def test_deadline_bounds_the_whole_call() -> None:
         calls += 1
         raise status(503)
 
-    with pytest.raises(E.InternalServerError):
+    with pytest.raises(E.APITimeoutError) as info:
         await call_with_retry(policy, attempt)
     assert 1 <= calls <= 5
+    assert isinstance(info.value.__cause__, E.InternalServerError) and info.value.status == 503
 
 
 async def test_foreign_exceptions_are_not_swallowed() -> None:

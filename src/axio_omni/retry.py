@@ -12,7 +12,8 @@ reset or timed out before the response started. ``x-should-retry: true|false`` o
 The wait is ``retry-after-ms``, else ``Retry-After`` (seconds or an HTTP-date), else exponential
 backoff with jitter, capped at ``max_delay``. A server wait above ``max_wait`` raises
 :class:`~axio_omni.errors.RetryWaitTooLongError` instead of sleeping, and ``deadline`` bounds the
-whole call, retries and waits included.
+whole call, retries and waits included: when it is what ends the call, the call raises
+:class:`~axio_omni.errors.APITimeoutError` with the last failure as its ``__cause__``.
 """
 
 from __future__ import annotations
@@ -180,6 +181,13 @@ async def call_with_retry[T](
             if delay is None:
                 raise
             if policy.deadline is not None and clock() - start + delay >= policy.deadline:
-                raise
+                # The deadline, not the error, ends the call: one outcome whatever the timing,
+                # with the last failure kept as the cause.
+                raise APITimeoutError(
+                    f"{what} did not succeed within the deadline of {policy.deadline}s "
+                    f"({retry} attempt{'s' if retry > 1 else ''}; last: {error})",
+                    status=error.status,
+                    request_id=error.request_id,
+                ) from error
             log.warning("%s failed (%s); retry %d/%d in %.2fs", what, error, retry, policy.max_retries, delay)
             await asyncio.sleep(delay)

@@ -207,9 +207,11 @@ async def test_stream_faults_raise_typed_errors(emulator: Emulator, fault: str, 
 async def test_deadline_bounds_a_call_that_keeps_failing(emulator: Emulator) -> None:
     emulator.fail_next("status=503", times=100)
     policy = RetryPolicy(initial_delay=0.02, max_delay=0.02, max_retries=100, deadline=0.3)
-    with pytest.raises(InternalServerError):
+    with pytest.raises(APITimeoutError) as info:
         await collect(transport(emulator, retry=policy).stream(HI, [], ""))
     assert 2 <= len(emulator.state.requests) < 100
+    # The last failure is kept: the server's 503, or the final attempt cut short by the deadline.
+    assert isinstance(info.value.__cause__, (InternalServerError, APITimeoutError))
 
 
 async def test_caller_may_stop_early_and_the_connection_is_released(emulator: Emulator) -> None:

@@ -47,6 +47,7 @@ from axio.types import StopReason, Usage, stop_reason_from
 
 from ..errors import InBandError, MalformedResponseError, StreamCutError
 from .chat_values import STOP_REASONS, citations, in_band_error, read_usage, text_delta
+from .chunk_template import ChunkTemplate, text_only
 from .sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEEvent
 from .think import ThinkSplitter
 
@@ -77,10 +78,11 @@ class ChatStreamReader:
         "_by_id",
         "_think",
         "_refused",
-        "_text_seen",
+        "_template",
+        "_to_learn",
     )
 
-    def __init__(self, *, think_tags: bool = True) -> None:
+    def __init__(self, *, think_tags: bool = True, templates: bool = True) -> None:
         self.done = False
         self._started = False
         self._finish: str | None = None
@@ -89,13 +91,24 @@ class ChatStreamReader:
         self._by_id: dict[str, int] = {}
         self._think = ThinkSplitter() if think_tags else None
         self._refused = False
-        self._text_seen = False
+        # Reads text chunks by the stream's own layout once proved (wire/chunk_template.py).
+        self._template = ChunkTemplate() if templates else None
+        # Learned when the next event arrives, so the first text reaches the caller sooner.
+        self._to_learn: tuple[str, dict[str, Any], str] | None = None
 
     def feed_event(self, event: SSEEvent) -> list[StreamEvent]:
         """Events for one SSE event: a chunk, ``[DONE]`` or ``event: error``."""
         data = event.data
         if self.done:
             return []
+        template = self._template
+        if self._to_learn is not None and template is not None:
+            template.learn(*self._to_learn)
+            self._to_learn = None
+        if template is not None and self._started and event.event == "message":
+            content = template.match(data)
+            if content is not None:
+                return self._text_only(content)
         if data == "[DONE]":
             self.done = True
             return []
@@ -109,7 +122,20 @@ class ChatStreamReader:
             raise in_band_error(chunk.get("error", chunk) if type(chunk) is dict else chunk, "mid-stream")
         if type(chunk) is not dict:
             raise MalformedResponseError(f"a stream chunk is not an object: {data[:200]!r}", body=data)
-        return self.feed_chunk(chunk)
+        out = self.feed_chunk(chunk)
+        if template is not None and (content := text_only(chunk)) is not None:
+            self._to_learn = (data, chunk, content)
+        return out
+
+    def _text_only(self, content: str) -> list[StreamEvent]:
+        if not content:
+            return []
+        think = self._think
+        if think is None or (think.idle and "<" not in content):
+            return [text_delta(content)]
+        out: list[StreamEvent] = []
+        self._text(content, out)
+        return out
 
     def feed_chunk(self, chunk: dict[str, Any]) -> list[StreamEvent]:
         """Events for one ``chat.completion.chunk`` object, as ``json.loads`` gives it.
@@ -163,12 +189,12 @@ class ChatStreamReader:
             content = delta.get("content")
             if len(delta) == 1 and type(content) is str:
                 # The common chunk: text and nothing else.
-                think = self._think
-                if think is None or (think.idle and "<" not in content):
-                    self._text_seen = True
-                    out.append(text_delta(content))
-                else:
-                    self._text(content, out)
+                if content:
+                    think = self._think
+                    if think is None or (think.idle and "<" not in content):
+                        out.append(text_delta(content))
+                    else:
+                        self._text(content, out)
             else:
                 self._delta(delta, content, out)
         logprobs = choice.get("logprobs")
@@ -200,7 +226,6 @@ class ChatStreamReader:
             out.extend(citations(annotations))
 
     def _text(self, content: str, out: list[StreamEvent]) -> None:
-        self._text_seen = True
         if self._think is None:
             out.append(TextDelta(0, content))
             return
@@ -308,9 +333,11 @@ class ChatStreamDecoder:
 
     __slots__ = ("sse", "reader")
 
-    def __init__(self, *, think_tags: bool = True, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
+    def __init__(
+        self, *, think_tags: bool = True, templates: bool = True, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
+    ) -> None:
         self.sse = SSEDecoder(max_event_bytes=max_event_bytes)
-        self.reader = ChatStreamReader(think_tags=think_tags)
+        self.reader = ChatStreamReader(think_tags=think_tags, templates=templates)
 
     def feed(self, chunk: bytes) -> list[StreamEvent]:
         reader = self.reader
