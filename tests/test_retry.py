@@ -152,3 +152,17 @@ async def test_foreign_exceptions_are_not_swallowed() -> None:
 
     with pytest.raises(KeyError):
         await call_with_retry(FAST, attempt)
+
+
+async def test_deadline_reached_during_a_wait_keeps_the_last_failure() -> None:
+    """A clock that jumps past the deadline while waiting: the timeout names the 503 as its cause."""
+    times = iter([0.0, 0.0, 0.0, 100.0])
+
+    async def attempt(remaining: float | None) -> str:
+        raise status(503, request_id="req_7")
+
+    policy = RetryPolicy(initial_delay=0.001, max_retries=5, deadline=10.0)
+    with pytest.raises(E.APITimeoutError) as info:
+        await call_with_retry(policy, attempt, clock=lambda: next(times))
+    assert isinstance(info.value.__cause__, E.InternalServerError)
+    assert (info.value.status, info.value.request_id) == (503, "req_7")

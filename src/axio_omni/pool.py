@@ -20,6 +20,7 @@ import math
 import warnings
 import weakref
 from collections.abc import AsyncGenerator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from types import SimpleNamespace, TracebackType
 from typing import Any, Self
@@ -29,7 +30,7 @@ import aiohttp
 from .errors import ConfigurationError
 from .serial import Serializable
 
-__all__ = ["REUSE_TRACE", "PoolSettings", "TransportPool", "default_pool"]
+__all__ = ["REUSED", "PoolSettings", "TransportPool", "default_pool"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,19 +60,25 @@ class PoolSettings(Serializable):
             raise ConfigurationError(f"PoolSettings.dns_cache_ttl must be >= 0 or None, got {self.dns_cache_ttl!r}")
 
 
-async def _on_reuse(
-    session: aiohttp.ClientSession, ctx: SimpleNamespace, params: aiohttp.TraceConnectionReuseconnParams
-) -> None:
-    request_ctx = ctx.trace_request_ctx
-    if isinstance(request_ctx, SimpleNamespace):
-        request_ctx.reused = True
+#: Set by the HTTP layer around one request; the pool's connector marks it when that request
+#: goes out on a pooled connection, so a stale keep-alive connection can be told from a dead server.
+REUSED: ContextVar[SimpleNamespace | None] = ContextVar("axio_omni_reused", default=None)
 
 
-#: Tells a request (``trace_request_ctx=SimpleNamespace(reused=False)``) that it went out on a
-#: pooled connection, so the HTTP layer can tell a stale keep-alive connection from a dead server.
-REUSE_TRACE = aiohttp.TraceConfig()
-REUSE_TRACE.on_connection_reuseconn.append(_on_reuse)
-REUSE_TRACE.freeze()
+class _Connector(aiohttp.TCPConnector):
+    """A TCPConnector that tells the current request when it hands it a pooled connection.
+
+    A TraceConfig's ``on_connection_reuseconn`` says the same, but any trace makes aiohttp await
+    a signal for every chunk received, which costs more than the rest of a request's handling.
+    ``_get`` is where aiohttp takes a connection from its pool; if a later aiohttp renames it, the
+    override is simply never called (tests/transports/test_chat.py then fails).
+    """
+
+    async def _get(self, *args: Any, **kwargs: Any) -> Any:
+        conn = await super()._get(*args, **kwargs)
+        if conn is not None and (mark := REUSED.get()) is not None:
+            mark.reused = True
+        return conn
 
 
 @dataclass(slots=True, eq=False)
@@ -135,7 +142,7 @@ class TransportPool:
 
     def _new_session(self) -> aiohttp.ClientSession:
         s = self.settings
-        connector = aiohttp.TCPConnector(
+        connector = _Connector(
             limit=s.limit,
             limit_per_host=s.limit_per_host,
             keepalive_timeout=s.keepalive_timeout,
@@ -143,9 +150,7 @@ class TransportPool:
             use_dns_cache=s.dns_cache_ttl != 0,
         )
         # Timeouts are per request (the transports set them), never the session's 5-minute default.
-        return aiohttp.ClientSession(
-            connector=connector, timeout=aiohttp.ClientTimeout(total=None), trace_configs=[REUSE_TRACE]
-        )
+        return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=None))
 
     def _drop_dead_loops(self) -> None:
         for loop in [loop for loop in self._entries if loop.is_closed()]:

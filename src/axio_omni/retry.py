@@ -169,13 +169,19 @@ async def call_with_retry[T](
     """
     start = clock()
     retry = 0
+    last: OmniError | None = None
     while True:
         remaining = None if policy.deadline is None else policy.deadline - (clock() - start)
         if remaining is not None and remaining <= 0:
-            raise APITimeoutError(f"{what} did not finish within the deadline of {policy.deadline}s")
+            raise APITimeoutError(
+                f"{what} did not finish within the deadline of {policy.deadline}s",
+                status=last.status if last else None,
+                request_id=last.request_id if last else None,
+            ) from last
         try:
             return await attempt(remaining)
         except OmniError as error:
+            last = error
             retry += 1
             delay = policy.delay_for(error, retry, rand())
             if delay is None:

@@ -22,6 +22,7 @@ from ..errors import (
     StreamCutError,
     error_for_status,
 )
+from ..pool import REUSED
 from ..retry import RetryPolicy, call_with_retry, parse_retry_after, parse_should_retry
 
 __all__ = ["Request", "open_response", "read_all", "read_chunk", "redact"]
@@ -80,21 +81,22 @@ _NETWORK_ERRORS = (aiohttp.ClientError, OSError, TimeoutError, asyncio.TimeoutEr
 async def _send_once(session: aiohttp.ClientSession, req: Request, remaining: float | None) -> aiohttp.ClientResponse:
     timeout = aiohttp.ClientTimeout(total=remaining, connect=req.connect_timeout, sock_read=req.read_timeout)
     for fresh in (False, True):
-        ctx = SimpleNamespace(reused=False)
+        mark = SimpleNamespace(reused=False)
+        token = REUSED.set(mark)
         try:
-            resp = await session.request(
-                req.method, req.url, data=req.body, headers=req.headers, timeout=timeout, trace_request_ctx=ctx
-            )
+            resp = await session.request(req.method, req.url, data=req.body, headers=req.headers, timeout=timeout)
             break
         except aiohttp.ServerDisconnectedError as exc:
             # A pooled connection the server had closed (llama.cpp closes some after a stream,
             # uvicorn after 5 s idle) fails like this before the request is read: sent again on a
-            # new connection it is not a second paid call. Sessions from a TransportPool say reuse.
-            if ctx.reused and not fresh:
+            # new connection it is not a second paid call. A TransportPool's connector says reuse.
+            if mark.reused and not fresh:
                 continue
             raise translate(exc, started=False, secret=req.secret) from exc
         except _NETWORK_ERRORS as exc:
             raise translate(exc, started=False, secret=req.secret) from exc
+        finally:
+            REUSED.reset(token)
     if resp.status < 400:
         return resp
     try:
