@@ -54,7 +54,8 @@ async def floor_stream(session: aiohttp.ClientSession, url: str) -> float:
     return first
 
 
-async def ours_stream(transport: OpenAITransport) -> float:
+async def transport_stream(transport: Any) -> float:
+    """Any axio CompletionTransport (ours or the peer). Returns seconds to the first TextDelta."""
     started = time.perf_counter()
     first = 0.0
     async for event in transport.stream(MESSAGES, [], ""):
@@ -73,15 +74,6 @@ def peer_factory(session: aiohttp.ClientSession) -> Callable[[str], Any] | None:
         return Peer(base_url=url, api_key="x", api="chat", session=session, max_retries=1)
 
     return make
-
-
-async def peer_stream(transport: Any) -> float:
-    started = time.perf_counter()
-    first = 0.0
-    async for event in transport.stream(MESSAGES, [], ""):
-        if not first and isinstance(event, TextDelta):
-            first = time.perf_counter() - started
-    return first
 
 
 async def timed(coro: Awaitable[Any]) -> float:
@@ -113,10 +105,10 @@ async def run(port: int, rounds: int) -> dict[str, dict[str, float]]:
 
         clients: dict[str, Callable[[str], Awaitable[float]]] = {
             "floor": lambda url: floor_stream(session, url),
-            "axio-omni": lambda url: ours_stream(ours[kind(url)]),
+            "axio-omni": lambda url: transport_stream(ours[kind(url)]),
         }
         if peers:
-            clients["peer"] = lambda url: peer_stream(peers[kind(url)])
+            clients["peer"] = lambda url: transport_stream(peers[kind(url)])
         for client in clients.values():  # warm-up: connections, imports, caches
             await client(f"{base}/short/v1")
         for _ in range(rounds):

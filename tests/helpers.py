@@ -61,5 +61,11 @@ def sse_payloads(raw: bytes) -> Iterator[Any]:
             yield json.loads(line[6:])
 
 
+def split_at[T: (bytes, str)](data: T, cuts: list[int]) -> list[T]:
+    """``data`` cut at the given positions (clamped, deduplicated): for chunk-boundary tests."""
+    points: list[int] = sorted({min(max(c, 0), len(data)) for c in cuts})
+    return [data[a:b] for a, b in zip([0, *points], [*points, len(data)], strict=True)]
+
+
 async def collect(stream: AsyncIterator[StreamEvent]) -> list[StreamEvent]:
     return [event async for event in stream]

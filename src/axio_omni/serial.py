@@ -245,23 +245,25 @@ def _decode(value: Any, hint: Any, path: str) -> Any:
         item = get_args(hint)[0] if get_args(hint) else Any
         items = [_decode(v, item, f"{path}[{i}]") for i, v in enumerate(value)]
         return origin(items)
-    if hint is bool:
-        if not isinstance(value, bool):
-            raise ConfigurationError(f"{path}: expected true or false, got {value!r}")
-        return value
-    if hint is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigurationError(f"{path}: expected an integer, got {value!r}")
-        return value
-    if hint is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise ConfigurationError(f"{path}: expected a number, got {value!r}")
-        return float(value)
-    if hint is str:
-        if not isinstance(value, str):
-            raise ConfigurationError(f"{path}: expected a string, got {value!r}")
-        return value
-    raise ConfigurationError(f"{path}: cannot read a value for annotation {hint!r}")
+    scalar = _SCALARS.get(hint)
+    if scalar is None:
+        raise ConfigurationError(f"{path}: cannot read a value for annotation {hint!r}")
+    accepts, expected = scalar
+    if not accepts(value):
+        raise ConfigurationError(f"{path}: expected {expected}, got {value!r}")
+    return float(value) if hint is float else value
+
+
+#: For each scalar annotation: what it accepts (bools are not numbers here) and how to say so.
+_SCALARS: dict[Any, tuple[Callable[[Any], bool], str]] = {
+    bool: (lambda v: isinstance(v, bool), "true or false"),
+    int: (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
+    float: (
+        lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v),
+        "a number",
+    ),
+    str: (lambda v: isinstance(v, str), "a string"),
+}
 
 
 def _check_json(value: Any, path: str) -> None:

@@ -321,3 +321,11 @@ async def test_without_the_pool_the_policy_alone_decides(emulator: Emulator) -> 
                 outcomes.append("refused")
     # Either aiohttp noticed the close before reuse, or the request failed without a resend.
     assert outcomes[-1] == "ok" and len(emulator.state.requests) == 1 + outcomes.count("ok")
+
+
+async def test_a_session_that_raises_for_status_still_gets_typed_errors(emulator: Emulator) -> None:
+    async with aiohttp.ClientSession(raise_for_status=True) as session:
+        emulator.fail_next("status=429;retry_after=0;message=slow")
+        t = transport(emulator, session=session, retry=RetryPolicy.none())
+        with pytest.raises(RateLimitError, match="slow"):
+            await collect(t.stream(HI, [], ""))

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from axio_omni.errors import InBandError, MalformedResponseError, OmniError, StreamCutError
 from axio_omni.wire.chat_stream import ChatStreamDecoder
 from axio_omni.wire.chat_values import read_usage
-from tests.helpers import stream_bytes, stream_files
+from tests.helpers import split_at, stream_bytes, stream_files
 
 # What each recording must give: the stop reason (or the error it raises) and the tools it calls.
 EXPECTED: dict[str, tuple[str, list[str]]] = {
@@ -96,8 +96,7 @@ def test_every_recording_ends_in_iteration_end_or_a_typed_error(path: pathlib.Pa
 def test_recordings_give_the_same_events_whatever_the_chunking(data: st.DataObject) -> None:
     path = data.draw(st.sampled_from(stream_files()))
     raw = stream_bytes(path)
-    cuts = sorted(data.draw(st.lists(st.integers(0, len(raw)), max_size=40)))
-    pieces = [raw[a:b] for a, b in zip([0, *cuts], [*cuts, len(raw)], strict=True)]
+    pieces = split_at(raw, data.draw(st.lists(st.integers(0, len(raw)), max_size=40)))
     try:
         whole = run([raw])
     except OmniError as exc:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from axio_omni.errors import OmniError
 from axio_omni.wire.chat_stream import ChatStreamDecoder
 from axio_omni.wire.chunk_template import ChunkTemplate, text_only
-from tests.helpers import stream_bytes, stream_files
+from tests.helpers import split_at, stream_bytes, stream_files
 
 
 def run(pieces: list[bytes], templates: bool) -> list[StreamEvent] | str:
@@ -50,8 +50,7 @@ def test_every_recording_gives_identical_events(path: pathlib.Path) -> None:
 @given(data=st.data())
 def test_identical_events_whatever_the_chunking(data: st.DataObject) -> None:
     raw = stream_bytes(data.draw(st.sampled_from(stream_files())))
-    cuts = sorted(data.draw(st.lists(st.integers(0, len(raw)), max_size=30)))
-    pieces = [raw[a:b] for a, b in zip([0, *cuts], [*cuts, len(raw)], strict=True)]
+    pieces = split_at(raw, data.draw(st.lists(st.integers(0, len(raw)), max_size=30)))
     assert comparable(run(pieces, True)) == comparable(run(pieces, False))
 
 

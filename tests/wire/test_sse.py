@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from axio_omni.wire.sse import SSEDecoder, SSEError, SSEEvent
+from tests.helpers import split_at
 
 
 def decode_all(pieces: list[bytes]) -> list[SSEEvent]:
@@ -16,16 +17,6 @@ def decode_all(pieces: list[bytes]) -> list[SSEEvent]:
         out.extend(decoder.decode(piece))
     out.extend(decoder.decode(b"", final=True))
     return out
-
-
-def split_at(data: bytes, cuts: list[int]) -> list[bytes]:
-    points = sorted({min(c, len(data)) for c in cuts})
-    pieces, start = [], 0
-    for p in points:
-        pieces.append(data[start:p])
-        start = p
-    pieces.append(data[start:])
-    return pieces
 
 
 def test_data_lines_join_with_lf_and_fields_are_read() -> None:

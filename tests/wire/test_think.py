@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from axio_omni.wire.think import ThinkSplitter
+from tests.helpers import split_at
 
 
 def run(pieces: list[str]) -> list[tuple[bool, str]]:
@@ -41,12 +42,7 @@ def test_only_a_possible_tag_prefix_is_held() -> None:
 )
 def test_split_points_do_not_matter(tokens: list[str], cuts: list[int]) -> None:
     text = "".join(tokens)
-    points = sorted({min(c, len(text)) for c in cuts})
-    pieces, start = [], 0
-    for p in points:
-        pieces.append(text[start:p])
-        start = p
-    pieces.append(text[start:])
+    pieces = split_at(text, cuts)
     assert run(pieces) == run([text])
     assert "".join(t for _, t in run(pieces)).replace("<think>", "").replace("</think>", "") == "".join(
         t for _, t in run([text])

@@ -28,7 +28,7 @@ from ..models import DEFAULT_CHAT_MODEL, chat_catalogue, model_spec
 from ..wire.chat_request import chat_messages, chat_tools
 from ..wire.chat_stream import ChatStreamDecoder
 from .base import HTTPTransport
-from .http import open_response, read_all, read_chunk
+from .http import Request, open_response, read_all, read_chunk
 
 __all__ = ["OpenAITransport"]
 
@@ -160,7 +160,7 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
         request = self._request("POST", "/chat/completions", json_body=self.build_payload(messages, tools, system))
         return self._stream(request)
 
-    async def _stream(self, request: Any) -> AsyncIterator[StreamEvent]:
+    async def _stream(self, request: Request) -> AsyncIterator[StreamEvent]:
         session = self._session()
         resp = await open_response(session, request, self.retry, what=f"chat completion ({self.spec.id})")
         decoder = ChatStreamDecoder(think_tags=self.think_tags)
@@ -191,7 +191,7 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
     async def fetch_models(self) -> ModelRegistry:
         """Replace ``models`` with what the server's ``GET /models`` lists, and return it."""
         request = self._request("GET", "/models", idempotent=True)
-        raw, _ = await read_all(self._session(), request, self.retry, what="list models")
+        raw = await read_all(self._session(), request, self.retry, what="list models")
         try:
             data = json.loads(raw)
             ids = [str(m["id"]) for m in data["data"]]

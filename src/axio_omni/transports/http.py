@@ -84,7 +84,10 @@ async def _send_once(session: aiohttp.ClientSession, req: Request, remaining: fl
         mark = SimpleNamespace(reused=False)
         token = REUSED.set(mark)
         try:
-            resp = await session.request(req.method, req.url, data=req.body, headers=req.headers, timeout=timeout)
+            # raise_for_status=False: a caller's own session may raise on errors, which would hide the body.
+            resp = await session.request(
+                req.method, req.url, data=req.body, headers=req.headers, timeout=timeout, raise_for_status=False
+            )
             break
         except aiohttp.ServerDisconnectedError as exc:
             # A pooled connection the server had closed (llama.cpp closes some after a stream,
@@ -138,15 +141,13 @@ async def read_chunk(resp: aiohttp.ClientResponse, secret: str | None = None) ->
         raise _with_id(translate(exc, started=True, secret=secret), resp) from exc
 
 
-async def read_all(
-    session: aiohttp.ClientSession, req: Request, policy: RetryPolicy, *, what: str
-) -> tuple[bytes, aiohttp.ClientResponse]:
+async def read_all(session: aiohttp.ClientSession, req: Request, policy: RetryPolicy, *, what: str) -> bytes:
     """A whole response body. An idempotent request whose body read fails is retried."""
 
-    async def attempt(remaining: float | None) -> tuple[bytes, aiohttp.ClientResponse]:
+    async def attempt(remaining: float | None) -> bytes:
         resp = await _send_once(session, req, remaining)
         try:
-            return await resp.read(), resp
+            return await resp.read()
         except _NETWORK_ERRORS as exc:
             error = _with_id(translate(exc, started=True, secret=req.secret), resp)
             if req.idempotent:
