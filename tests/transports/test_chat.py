@@ -329,3 +329,11 @@ async def test_a_session_that_raises_for_status_still_gets_typed_errors(emulator
         t = transport(emulator, session=session, retry=RetryPolicy.none())
         with pytest.raises(RateLimitError, match="slow"):
             await collect(t.stream(HI, [], ""))
+
+
+def test_openai_base_url_and_key_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:7/v1/")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-env")
+    t = OpenAITransport()
+    assert t.base_url == "http://127.0.0.1:7/v1" and t.resolved_api_key() == "sk-env"
+    assert "sk-env" not in json.dumps(t.to_dict())
