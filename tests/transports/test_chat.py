@@ -70,6 +70,7 @@ async def test_what_we_send_validates_against_the_schema(emulator: Emulator) -> 
     (sent,) = emulator.state.requests
     assert schema_errors("CreateChatCompletionRequest", sent.body) == []
     assert sent.headers["Content-Type"] == "application/json" and "Authorization" not in sent.headers
+    assert sent.headers["Accept"] == "text/event-stream"
 
 
 async def test_key_is_sent_as_bearer(monkeypatch: pytest.MonkeyPatch) -> None:

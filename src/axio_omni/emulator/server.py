@@ -7,7 +7,7 @@ from typing import Self
 
 from aiohttp import web
 
-from .app import EmulatorState, make_app
+from .app import EmulatorState, RecordedRequest, make_app
 from .faults import Fault, FaultQueue
 
 __all__ = ["Emulator"]
@@ -43,7 +43,8 @@ class Emulator:
         return self.state.faults
 
     @property
-    def requests(self) -> list[object]:
+    def requests(self) -> list[RecordedRequest]:
+        """What the emulator has been sent so far, oldest first."""
         return list(self.state.requests)
 
     def fail_next(self, fault: Fault | str, *, times: int | None = None) -> None:

@@ -157,7 +157,8 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
 
     def stream(self, messages: list[Message], tools: list[Tool[Any]], system: str) -> AsyncIterator[StreamEvent]:
         """Stream one turn. Arguments are checked now, before anything is sent."""
-        request = self._request("POST", "/chat/completions", json_body=self.build_payload(messages, tools, system))
+        body = self.build_payload(messages, tools, system)
+        request = self._request("POST", "/chat/completions", json_body=body, accept="text/event-stream")
         return self._stream(request)
 
     async def _stream(self, request: Request) -> AsyncIterator[StreamEvent]:
