@@ -5,8 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from hypothesis import settings
 
 from axio_omni.emulator import Emulator
+
+# Shared, noisy machines: a per-example time limit would fail on load, not on a wrong answer.
+settings.register_profile("axio-omni", deadline=None)
+settings.load_profile("axio-omni")
 
 
 @pytest.fixture(autouse=True)
