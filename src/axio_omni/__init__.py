@@ -38,6 +38,8 @@ from .retry import RetryPolicy
 from .serial import Serializable, from_dict
 from .transports.base import Timeouts
 from .transports.chat import OpenAITransport
+from .transports.embeddings import EmbeddingResult, OpenAIEmbeddingTransport
+from .wire.embeddings import EmbeddingUsage
 
 __all__ = [
     "APIConnectionError",
@@ -56,11 +58,14 @@ __all__ = [
     "DummySTT",
     "DummyTTS",
     "DummyVideoGen",
+    "EmbeddingResult",
+    "EmbeddingUsage",
     "InBandError",
     "InternalServerError",
     "MalformedResponseError",
     "NotFoundError",
     "OmniError",
+    "OpenAIEmbeddingTransport",
     "OpenAITransport",
     "PermissionDeniedError",
     "PlaceholderUsedError",

@@ -72,6 +72,7 @@ class OmniError(StreamError):
     ``status`` is the HTTP status where there was one, ``request_id`` the server's ``x-request-id``,
     ``message``/``type``/``code``/``param`` what the error body said, and ``retryable`` whether the
     same request may yet succeed (the retry loop decides with it, and so may the caller).
+    ``inputs`` names the inputs of a batched call (embeddings) that the failed request held.
     """
 
     retryable: bool = False
@@ -95,6 +96,7 @@ class OmniError(StreamError):
         self.code = code
         self.param = param
         self.body = body
+        self.inputs: tuple[int, ...] | None = None
 
     def __str__(self) -> str:
         parts = [self.message]

@@ -38,6 +38,9 @@ def main() -> None:
     p.cpuparams.n_threads = 2
     p.model_alias = {"smollm2"}
     p.use_jinja = True
+    # The same process serves /v1/embeddings: mean-pooled vectors of the chat model (576 dims).
+    p.embedding = True
+    p.pooling_type = xlc.llama_pooling_type.LLAMA_POOLING_TYPE_MEAN
     p.chat_template = (pathlib.Path(__file__).parent / "chatml_tools.jinja").read_text()
     if args.api_key:
         p.api_keys = [args.api_key]

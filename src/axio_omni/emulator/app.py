@@ -17,14 +17,15 @@ from typing import Any
 
 from aiohttp import web
 
+from .embeddings import handle_embeddings
 from .faults import FAULT_HEADER, Fault, FaultQueue
 from .replies import Reply, reply_to
-from .shapes import completion
+from .shapes import completion, error_response
 from .streaming import stream_reply
 
 __all__ = ["EmulatorState", "RecordedRequest", "make_app"]
 
-MODELS = ("emulator-1", "gpt-4.1-mini", "gpt-4o-mini", "gpt-4.1")
+MODELS = ("emulator-1", "gpt-4.1-mini", "gpt-4o-mini", "gpt-4.1", "text-embedding-3-small", "text-embedding-3-large")
 
 
 @dataclass(slots=True)
@@ -40,6 +41,10 @@ class EmulatorState:
     """What the emulator remembers: scripted faults, what it was sent, how many connections it saw."""
 
     api_key: str | None = None
+    #: The embeddings endpoint's limits, OpenAI's by default: inputs and tokens per request, tokens per input.
+    embedding_limits: dict[str, int] = field(
+        default_factory=lambda: {"inputs": 2048, "request_tokens": 300_000, "input_tokens": 8192}
+    )
     faults: FaultQueue = field(default_factory=FaultQueue)
     requests: list[RecordedRequest] = field(default_factory=list)
     active: int = 0
@@ -51,29 +56,6 @@ STATE = web.AppKey("state", EmulatorState)
 #: The fault and parsed body of the request being handled; each request runs in its own task.
 _FAULT: ContextVar[Fault | None] = ContextVar("fault", default=None)
 _BODY: ContextVar[Any] = ContextVar("body", default=None)
-
-
-def error_response(
-    status: int,
-    message: str,
-    *,
-    type: str = "invalid_request_error",
-    code: str | None = None,
-    param: str | None = None,
-    shape: str = "openai",
-    headers: Mapping[str, str] | None = None,
-) -> web.Response:
-    """An error in OpenAI's shape, or in one of the variants compatible servers send."""
-    if shape == "text":
-        return web.Response(status=status, text=message, headers=headers)
-    body: Any
-    if shape == "string":
-        body = {"error": message}
-    else:
-        body = {"error": {"message": message, "type": type, "param": param, "code": code}}
-        if shape == "detail":
-            body = {"detail": body}
-    return web.json_response(body, status=status, headers=headers)
 
 
 def _fault_status(fault: Fault) -> web.Response:
@@ -179,10 +161,16 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     return await stream_reply(request, _FAULT.get(), reply, ident, created, body["model"], include_usage)
 
 
+async def embeddings(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    return await handle_embeddings(request, _BODY.get(), _FAULT.get(), state.embedding_limits)
+
+
 def make_app(state: EmulatorState | None = None) -> web.Application:
     """The emulator as an aiohttp application; ``state`` lets a test inspect and script it."""
     app = web.Application(middlewares=[_middleware], client_max_size=64 * 1024 * 1024)
     app[STATE] = state or EmulatorState()
     app.router.add_get("/v1/models", list_models)
     app.router.add_post("/v1/chat/completions", chat_completions)
+    app.router.add_post("/v1/embeddings", embeddings)
     return app

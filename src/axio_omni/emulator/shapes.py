@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
+
+from aiohttp import web
 
 from .replies import Reply
 
-__all__ = ["chunk", "completion", "dumps", "usage_of"]
+__all__ = ["chunk", "completion", "dumps", "error_response", "usage_of"]
 
 
 def dumps(data: Any) -> bytes:
@@ -60,3 +63,26 @@ def completion(reply: Reply, ident: str, created: int, model: str) -> dict[str, 
         "usage": usage_of(reply),
         "system_fingerprint": "fp_emulator",
     }
+
+
+def error_response(
+    status: int,
+    message: str,
+    *,
+    type: str = "invalid_request_error",
+    code: str | None = None,
+    param: str | None = None,
+    shape: str = "openai",
+    headers: Mapping[str, str] | None = None,
+) -> web.Response:
+    """An error in OpenAI's shape, or in one of the variants compatible servers send."""
+    if shape == "text":
+        return web.Response(status=status, text=message, headers=headers)
+    body: Any
+    if shape == "string":
+        body = {"error": message}
+    else:
+        body = {"error": {"message": message, "type": type, "param": param, "code": code}}
+        if shape == "detail":
+            body = {"detail": body}
+    return web.json_response(body, status=status, headers=headers)

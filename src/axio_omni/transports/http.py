@@ -8,6 +8,7 @@ is 2xx; everything read from it afterwards is outside the loop and never retried
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -86,7 +87,12 @@ async def _send_once(session: aiohttp.ClientSession, req: Request, remaining: fl
         try:
             # raise_for_status=False: a caller's own session may raise on errors, which would hide the body.
             resp = await session.request(
-                req.method, req.url, data=req.body, headers=req.headers, timeout=timeout, raise_for_status=False
+                req.method,
+                req.url,
+                data=_payload(req.body),
+                headers=req.headers,
+                timeout=timeout,
+                raise_for_status=False,
             )
             break
         except aiohttp.ServerDisconnectedError as exc:
@@ -109,6 +115,17 @@ async def _send_once(session: aiohttp.ClientSession, req: Request, remaining: fl
     finally:
         resp.release()
     raise _scrub(_status_error(resp.status, resp.headers, body), req.secret)
+
+
+#: aiohttp's own threshold for a bytes body that it warns may stall the event loop.
+_LARGE_BODY = 2**20
+
+
+def _payload(body: bytes | aiohttp.FormData | None) -> bytes | io.BytesIO | aiohttp.FormData | None:
+    """``body`` as aiohttp should send it: a large one as a fresh stream, written without blocking."""
+    if isinstance(body, bytes) and len(body) > _LARGE_BODY:
+        return io.BytesIO(body)
+    return body
 
 
 def _status_error(status: int, headers: CIMultiDictProxy[str], body: bytes) -> OmniError:

@@ -1,0 +1,230 @@
+"""``OpenAIEmbeddingTransport``: axio's ``EmbeddingTransport`` for whole corpora.
+
+A call takes any number of texts. Cache hits are taken first. The misses are cut into batches
+within the input and token limits and sent with bounded concurrency over the shared pool, and
+each batch's rows go back in input order. A batch the server refuses as too large is halved and
+sent again. A batch that fails for good raises an error naming the inputs it held, and nothing is
+returned as if complete. Vectors are asked for in base64 and decoded with numpy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, ClassVar, Literal
+
+import aiohttp
+import numpy as np
+from axio.transport import EmbeddingTransport
+
+from ..cache import EmbeddingCache, cache_key, open_cache
+from ..errors import ConfigurationError, OmniError
+from ..wire.embeddings import (
+    MAX_INPUTS,
+    MAX_REQUEST_TOKENS,
+    EmbeddingUsage,
+    Vectors,
+    check_inputs,
+    embedding_request,
+    is_too_large,
+    plan_batches,
+    read_embeddings,
+)
+from .base import HTTPTransport
+from .http import read_all
+
+__all__ = ["EmbeddingResult", "OpenAIEmbeddingTransport", "Progress"]
+
+#: ``progress(done, total)``: inputs resolved so far (cache hits included) out of all of them.
+type Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddingResult:
+    """What one call produced: the vectors in input order, and what it cost."""
+
+    vectors: Vectors
+    usage: EmbeddingUsage
+    #: HTTP requests that succeeded (a halved batch counts each half).
+    requests: int
+    #: Inputs answered from the cache, without a request.
+    cached: int
+
+
+@dataclass(slots=True, kw_only=True)
+class OpenAIEmbeddingTransport(HTTPTransport, EmbeddingTransport):
+    """Embeddings from any OpenAI-compatible ``/embeddings`` endpoint, batched, concurrent and cached.
+
+    ``cache`` is ``None`` (no cache), ``":memory:"`` (for the life of this transport) or the path
+    of a SQLite file shared by every transport and process that names it.
+    """
+
+    type_name = "openai-embedding"
+    display_name: ClassVar[str] = "OpenAI embeddings (axio-omni)"
+
+    model: str = "text-embedding-3-small"
+    dimensions: int | None = None
+    encoding_format: Literal["base64", "float"] = "base64"
+    user: str | None = None
+    extra_body: Mapping[str, Any] = field(default_factory=dict)
+    max_inputs: int = MAX_INPUTS
+    max_tokens_per_request: int = MAX_REQUEST_TOKENS
+    max_concurrency: int = 4
+    cache: str | None = None
+    _cache: EmbeddingCache | None = field(
+        default=None, init=False, repr=False, compare=False, metadata={"runtime": True}
+    )
+
+    def __post_init__(self) -> None:
+        self._validate_common()
+        if not isinstance(self.model, str) or not self.model:
+            raise ConfigurationError(f"model must be a non-empty string, got {self.model!r}")
+        for name in ("max_inputs", "max_tokens_per_request", "max_concurrency"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ConfigurationError(f"{name} must be a positive integer, got {value!r}")
+        if self.dimensions is not None and (not isinstance(self.dimensions, int) or self.dimensions < 1):
+            raise ConfigurationError(f"dimensions must be a positive integer or None, got {self.dimensions!r}")
+        if self.encoding_format not in ("base64", "float"):
+            raise ConfigurationError(f"encoding_format must be 'base64' or 'float', got {self.encoding_format!r}")
+        if self.cache is not None and (not isinstance(self.cache, str) or not self.cache):
+            raise ConfigurationError(f"cache must be None, ':memory:' or a file path, got {self.cache!r}")
+        if not isinstance(self.extra_body, Mapping) or "input" in self.extra_body:
+            raise ConfigurationError("extra_body must be a mapping that does not set 'input'")
+        try:
+            json.dumps(dict(self.extra_body), allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ConfigurationError(f"extra_body is not JSON data: {exc}") from None
+        self.extra_body = MappingProxyType(dict(self.extra_body))
+        self._cache = open_cache(self.cache)
+
+    # ── the axio protocol and its array form ───────────────────────────────────────────────────
+
+    async def embed(self, texts: list[str]) -> list[list[float]]:
+        """One vector per text, in order, as Python floats (axio's ``EmbeddingTransport``)."""
+        result: list[list[float]] = (await self.embed_batch(texts)).vectors.tolist()
+        return result
+
+    async def embed_array(self, texts: Sequence[str], *, progress: Progress | None = None) -> Vectors:
+        """A float32 array of shape ``(len(texts), dims)``, rows in input order."""
+        return (await self.embed_batch(texts, progress=progress)).vectors
+
+    async def embed_batch(self, texts: Sequence[str], *, progress: Progress | None = None) -> EmbeddingResult:
+        """Vectors with the usage, request count and cache hits of this call. Inputs are checked first."""
+        check_inputs(texts)
+        self._require_key()
+        total = len(texts)
+        job = _Job(total, progress)
+        if not total:
+            return EmbeddingResult(np.empty((0, self.dimensions or 0), np.float32), EmbeddingUsage(), 0, 0)
+        keys = (
+            [cache_key(self.base_url, self.model, self.dimensions, t) for t in texts] if self._cache is not None else []
+        )
+        misses = list(range(total))
+        if self._cache is not None:
+            hits = await self._cache.get_many(keys)
+            misses = [i for i, row in enumerate(hits) if row is None]
+            found = [i for i, row in enumerate(hits) if row is not None]
+            rows = [row for row in hits if row is not None]
+            if rows:
+                job.store(found, np.stack(rows))
+                job.cached = len(rows)
+        batches = plan_batches(texts, misses, max_inputs=self.max_inputs, max_tokens=self.max_tokens_per_request)
+        session = self._session()
+        limit = asyncio.Semaphore(self.max_concurrency)
+
+        async def run(batch: list[int]) -> None:
+            async with limit:
+                vectors, usage, requests = await self._send(session, texts, batch)
+            if self._cache is not None:
+                await self._cache.put_many([keys[i] for i in batch], vectors)
+            job.usage += usage
+            job.requests += requests
+            job.store(batch, vectors)
+
+        await _all_or_nothing([run(b) for b in batches])
+        return job.result(self.dimensions)
+
+    async def _send(
+        self, session: aiohttp.ClientSession, texts: Sequence[str], batch: list[int]
+    ) -> tuple[Vectors, EmbeddingUsage, int]:
+        """One batch's vectors; halved and sent again while the server finds it too large."""
+        body = embedding_request(
+            self.model,
+            [texts[i] for i in batch],
+            encoding_format=self.encoding_format,
+            dimensions=self.dimensions,
+            user=self.user,
+            extra=self.extra_body,
+        )
+        try:
+            raw = await read_all(
+                session,
+                self._request("POST", "/embeddings", json_body=body),
+                self.retry,
+                what=f"embeddings ({len(batch)} inputs)",
+            )
+            vectors, usage = read_embeddings(raw, len(batch), dimensions=self.dimensions)
+        except OmniError as error:
+            if len(batch) > 1 and is_too_large(error):
+                half = len(batch) // 2
+                first, second = batch[:half], batch[half:]
+                v1, u1, r1 = await self._send(session, texts, first)
+                v2, u2, r2 = await self._send(session, texts, second)
+                return np.concatenate([v1, v2]), u1 + u2, r1 + r2
+            _naming_inputs(error, batch)
+            raise
+        return vectors, usage, 1
+
+
+@dataclass(slots=True)
+class _Job:
+    """What one call has gathered so far; lives only for that call."""
+
+    total: int
+    progress: Progress | None
+    out: Vectors | None = None
+    done: int = 0
+    usage: EmbeddingUsage = field(default_factory=EmbeddingUsage)
+    requests: int = 0
+    cached: int = 0
+
+    def store(self, indices: list[int], vectors: Vectors) -> None:
+        if self.out is None:
+            self.out = np.empty((self.total, vectors.shape[1]), dtype=np.float32)
+        elif vectors.shape[1] != self.out.shape[1]:
+            raise ConfigurationError(
+                f"vectors of {vectors.shape[1]} dimensions beside {self.out.shape[1]}: the cache holds vectors "
+                "from another model configuration under the same key"
+            )
+        self.out[indices] = vectors
+        self.done += len(indices)
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
+    def result(self, dimensions: int | None) -> EmbeddingResult:
+        out = self.out if self.out is not None else np.empty((0, dimensions or 0), np.float32)
+        return EmbeddingResult(out, self.usage, self.requests, self.cached)
+
+
+async def _all_or_nothing(coros: list[Any]) -> None:
+    """Run ``coros`` together; on the first failure cancel the rest and raise that failure."""
+    tasks = [asyncio.ensure_future(c) for c in coros]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
+def _naming_inputs(error: OmniError, batch: list[int]) -> None:
+    """Put the inputs of the batch that failed into ``error``'s message and ``inputs``."""
+    span = f"input {batch[0]}" if len(batch) == 1 else f"inputs {batch[0]}..{batch[-1]} ({len(batch)} texts)"
+    error.message = f"{span}: {error.message}"
+    error.args = (error.message,)
+    error.inputs = tuple(batch)
