@@ -1,4 +1,5 @@
-"""The offline demo: an axio Agent with a tool, streaming through OpenAITransport from the emulator.
+"""The offline demo against the emulator: an axio Agent with a tool streaming through OpenAITransport,
+then a small retrieval step through OpenAIEmbeddingTransport.
 
 Run with ``make demo``. No key and no network: the emulator listens on a loopback port.
 """
@@ -13,7 +14,9 @@ from axio.context import MemoryContextStore
 from axio.events import IterationStart, SessionEndEvent, TextDelta, ToolResult, ToolUseStart
 from axio.tool import Tool
 
-from axio_omni import OpenAITransport, TransportPool
+import numpy as np
+
+from axio_omni import OpenAIEmbeddingTransport, OpenAITransport, TransportPool
 from axio_omni.emulator import Emulator
 
 
@@ -50,6 +53,29 @@ async def main() -> None:
                         f"\n\nstop: {reason.value}; usage: {usage.input_tokens} input + "
                         f"{usage.output_tokens} output = {usage.total_tokens} tokens\n"
                     )
+        await retrieve(OpenAIEmbeddingTransport(base_url=emu.base_url, pool=pool))
+
+
+DOCUMENTS = [
+    "Paris weather in spring is mild with frequent rain showers.",
+    "The Louvre museum holds the Mona Lisa and thousands of other works.",
+    "Sourdough bread needs a starter, flour, water and patience.",
+    "Electric cars charge faster on DC fast chargers than at home.",
+    "Tides are caused by the gravitational pull of the moon.",
+]
+
+
+async def retrieve(embeddings: OpenAIEmbeddingTransport) -> None:
+    """Embed the documents and a question; the best match by cosine similarity answers it."""
+    question = "How do I make sourdough bread?"
+    docs = await embeddings.embed_batch(DOCUMENTS)
+    query = (await embeddings.embed_array([question]))[0]
+    scores = docs.vectors @ query / (np.linalg.norm(docs.vectors, axis=1) * np.linalg.norm(query))
+    say(f"\nretrieval> {question}\n")
+    for i in np.argsort(-scores)[:3]:
+        say(f"  {scores[i]:.3f}  {DOCUMENTS[i]}\n")
+    best = DOCUMENTS[int(np.argmax(scores))]
+    say(f"best match: {best!r} ({docs.vectors.shape[1]} dimensions, {docs.usage.prompt_tokens} tokens)\n")
 
 
 if __name__ == "__main__":

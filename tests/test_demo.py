@@ -18,6 +18,7 @@ def test_demo_streams_a_tool_round_trip_offline() -> None:
     assert "(calls get_weather)" in out and "get_weather({'city': 'Paris'})" in out
     assert "The get_weather tool returned: 18 degrees and sunny in Paris" in out
     assert "stop: end_turn; usage:" in out
+    assert "best match: 'Sourdough bread needs a starter, flour, water and patience.'" in out
 
 
 def test_console_script_is_installed() -> None:

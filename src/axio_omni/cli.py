@@ -1,4 +1,4 @@
-"""The ``axio-omni`` command: ``axio-omni serve --host 127.0.0.1 --port 8000`` runs the emulator."""
+"""The ``axio-omni`` command: ``serve`` runs the emulator, ``embed FILE`` embeds a file of texts."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
+from .embed_cli import add_embed_command, main_embed
 from .emulator.app import EmulatorState, make_app
 
 __all__ = ["main"]
@@ -20,7 +21,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to bind, 0 for any free one (default: 8000)")
     serve.add_argument("--api-key", default=None, help="require this bearer key on every request")
+    add_embed_command(commands)
     args = parser.parse_args(argv)
+    if args.command == "embed":
+        return main_embed(args)
     if args.command == "serve":
         app = make_app(EmulatorState(api_key=args.api_key))
         print(f"axio-omni emulator on http://{args.host}:{args.port}/v1 (Ctrl-C to stop)", file=sys.stderr, flush=True)

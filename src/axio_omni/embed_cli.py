@@ -1,0 +1,115 @@
+"""``axio-omni embed FILE``: embed a text file (one text per line, or JSONL) into a ``.npy`` array."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+from typing import TextIO
+
+import numpy as np
+
+from .errors import OmniError
+from .pool import TransportPool
+from .transports.base import default_base_url
+from .transports.embeddings import OpenAIEmbeddingTransport
+
+__all__ = ["add_embed_command", "main_embed", "read_texts", "run_embed"]
+
+
+def add_embed_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    embed = commands.add_parser("embed", help="embed a file of texts into a .npy array")
+    embed.add_argument("file", type=Path, help="one text per line, or JSON Lines (.jsonl, or --jsonl)")
+    embed.add_argument("-o", "--output", type=Path, help="where to write the array (default: FILE.npy)")
+    embed.add_argument("--jsonl", action="store_true", help="read JSON Lines whatever the file name")
+    embed.add_argument("--field", default="text", help="the JSONL field holding the text (default: text)")
+    embed.add_argument("--base-url", default=None, help="the server (default: OPENAI_BASE_URL or OpenAI)")
+    embed.add_argument("--api-key-env", default="OPENAI_API_KEY", help="the variable holding the key")
+    embed.add_argument("--model", default="text-embedding-3-small")
+    embed.add_argument("--dimensions", type=int, default=None)
+    embed.add_argument("--format", dest="encoding_format", choices=("base64", "float"), default="base64")
+    embed.add_argument("--batch-size", type=int, default=2048, help="inputs per request (default: 2048)")
+    embed.add_argument("--concurrency", type=int, default=4, help="requests at once (default: 4)")
+    embed.add_argument("--cache", default=None, help="a SQLite file: a rerun pays only for texts not in it")
+
+
+def read_texts(path: Path, *, jsonl: bool, field: str) -> list[str]:
+    """The texts of ``path``, blank lines skipped; raises ValueError naming a line that has no text."""
+    texts: list[str] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        if not jsonl:
+            texts.append(line)
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            raise ValueError(f"{path}:{number}: not JSON ({exc})") from None
+        text = record.get(field) if isinstance(record, dict) else record
+        if not isinstance(text, str) or not text:
+            raise ValueError(f"{path}:{number}: no text (expected a string or an object with {field!r})")
+        texts.append(text)
+    return texts
+
+
+class _Bar:
+    """A one-line progress bar on a terminal (or a line every ten percent elsewhere)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.started = time.monotonic()
+        self.tty = out.isatty()
+        self.shown = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        percent = 100 * done // max(total, 1)
+        if not self.tty and percent // 10 == self.shown // 10 and done < total:
+            return
+        self.shown = percent
+        filled = 30 * done // max(total, 1)
+        rate = done / max(time.monotonic() - self.started, 1e-9)
+        line = f"[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} {percent:3d}% {rate:,.0f} texts/s"
+        self.out.write(("\r" if self.tty else "") + line + ("" if self.tty and done < total else "\n"))
+        self.out.flush()
+
+
+async def run_embed(args: argparse.Namespace) -> int:
+    jsonl = args.jsonl or args.file.suffix == ".jsonl"
+    try:
+        texts = read_texts(args.file, jsonl=jsonl, field=args.field)
+    except (OSError, ValueError) as exc:
+        print(f"axio-omni embed: {exc}", file=sys.stderr)
+        return 2
+    output = args.output or args.file.with_suffix(".npy")
+    async with TransportPool() as pool:
+        transport = OpenAIEmbeddingTransport(
+            base_url=args.base_url or default_base_url(),
+            api_key_env=args.api_key_env,
+            model=args.model,
+            dimensions=args.dimensions,
+            encoding_format=args.encoding_format,
+            max_inputs=args.batch_size,
+            max_concurrency=args.concurrency,
+            cache=args.cache,
+            pool=pool,
+        )
+        result = await transport.embed_batch(texts, progress=_Bar(sys.stderr))
+    np.save(output, result.vectors)
+    print(
+        f"{len(texts)} texts -> {output} {result.vectors.shape}; {result.requests} requests, "
+        f"{result.cached} from cache, {result.usage.prompt_tokens} tokens",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def main_embed(args: argparse.Namespace) -> int:
+    try:
+        return asyncio.run(run_embed(args))
+    except OmniError as exc:
+        print(f"axio-omni embed: {exc}", file=sys.stderr)
+        return 1
