@@ -9,12 +9,11 @@ from __future__ import annotations
 import asyncio
 import sys
 
+import numpy as np
 from axio.agent import Agent
 from axio.context import MemoryContextStore
 from axio.events import IterationStart, SessionEndEvent, TextDelta, ToolResult, ToolUseStart
 from axio.tool import Tool
-
-import numpy as np
 
 from axio_omni import OpenAIEmbeddingTransport, OpenAITransport, TransportPool
 from axio_omni.emulator import Emulator
