@@ -46,6 +46,7 @@ test: lint typecheck unit
 bench: $(FULL)
 	$(PIP) install -e '.[bench]'
 	$(PY) benchmarks/bench_chat.py
+	$(PY) benchmarks/bench_embed.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
