@@ -53,3 +53,10 @@ def test_entry_point_is_declared() -> None:
 
     (ep,) = [e for e in entry_points(group="axio.transport") if e.value.startswith("axio_omni")]
     assert ep.load() is axio_omni.OpenAITransport
+
+
+def test_embedding_entry_point_is_declared() -> None:
+    from importlib.metadata import entry_points
+
+    (ep,) = [e for e in entry_points(group="axio.transport.embedding") if e.value.startswith("axio_omni")]
+    assert ep.load() is axio_omni.OpenAIEmbeddingTransport
