@@ -19,6 +19,7 @@
         │   ├── InternalServerError        5xx
         │   └── RetryWaitTooLongError      the server asked us to wait longer than the policy allows
         ├── APIConnectionError         (also OSError) no response: refused, reset, DNS
+        │   ├── ConnectError           no connection was made, so nothing was sent
         │   └── APITimeoutError        (also TimeoutError) no response in time
         ├── StreamCutError             (also OSError) a stream that started ended early
         ├── InBandError                the server reported an error inside a stream it had begun
@@ -45,6 +46,7 @@ __all__ = [
     "BadRequestError",
     "ConfigurationError",
     "ConflictError",
+    "ConnectError",
     "InBandError",
     "InternalServerError",
     "MalformedResponseError",
@@ -206,6 +208,10 @@ class APIConnectionError(OmniError, OSError):
     """No response: the connection was refused, reset or could not be resolved. Retryable."""
 
     retryable = True
+
+
+class ConnectError(APIConnectionError):
+    """No connection could be made (refused, unreachable, DNS): the request was certainly not processed."""
 
 
 class APITimeoutError(APIConnectionError, TimeoutError):

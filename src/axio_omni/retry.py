@@ -159,13 +159,15 @@ async def call_with_retry[T](
     attempt: Callable[[float | None], Awaitable[T]],
     *,
     what: str = "request",
+    only: Callable[[OmniError], bool] | None = None,
     clock: Callable[[], float] = time.monotonic,
     rand: Callable[[], float] = random.random,
 ) -> T:
     """Run ``attempt(remaining_seconds)`` until it returns, retrying as ``policy`` allows.
 
     ``attempt`` gets the seconds left before the deadline (None for no deadline) and must bound its
-    own I/O by them. Only :class:`OmniError` is caught; anything else is a bug and propagates.
+    own I/O by them. ``only``, when given, must also approve an error for it to be retried. Only
+    :class:`OmniError` is caught; anything else is a bug and propagates.
     """
     start = clock()
     retry = 0
@@ -183,6 +185,8 @@ async def call_with_retry[T](
         except OmniError as error:
             last = error
             retry += 1
+            if only is not None and not only(error):
+                raise
             delay = policy.delay_for(error, retry, rand())
             if delay is None:
                 raise

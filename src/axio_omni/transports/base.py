@@ -11,7 +11,7 @@ import functools
 import json
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, ClassVar, Literal
@@ -170,7 +170,7 @@ class HTTPTransport(Serializable):
         path: str,
         *,
         json_body: Any = None,
-        body: bytes | aiohttp.FormData | None = None,
+        body: bytes | Callable[[], aiohttp.FormData] | None = None,
         accept: str = "application/json",
         idempotent: bool = False,
     ) -> Request:

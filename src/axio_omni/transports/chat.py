@@ -192,7 +192,7 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
     async def fetch_models(self) -> ModelRegistry:
         """Replace ``models`` with what the server's ``GET /models`` lists, and return it."""
         request = self._request("GET", "/models", idempotent=True)
-        raw = await read_all(self._session(), request, self.retry, what="list models")
+        raw = (await read_all(self._session(), request, self.retry, what="list models")).data
         try:
             data = json.loads(raw)
             ids = [str(m["id"]) for m in data["data"]]

@@ -34,6 +34,7 @@ from ..wire.embeddings import (
     read_embeddings,
 )
 from .base import HTTPTransport
+from .concurrency import all_or_nothing
 from .http import read_all
 
 __all__ = ["EmbeddingResult", "OpenAIEmbeddingTransport", "Progress"]
@@ -145,7 +146,7 @@ class OpenAIEmbeddingTransport(HTTPTransport, EmbeddingTransport):
             job.requests += requests
             job.store(batch, vectors)
 
-        await _all_or_nothing([run(b) for b in batches])
+        await all_or_nothing(run(b) for b in batches)
         return job.result(self.dimensions)
 
     async def _send(
@@ -161,12 +162,8 @@ class OpenAIEmbeddingTransport(HTTPTransport, EmbeddingTransport):
             extra=self.extra_body,
         )
         try:
-            raw = await read_all(
-                session,
-                self._request("POST", "/embeddings", json_body=body),
-                self.retry,
-                what=f"embeddings ({len(batch)} inputs)",
-            )
+            request = self._request("POST", "/embeddings", json_body=body)
+            raw = (await read_all(session, request, self.retry, what=f"embeddings ({len(batch)} inputs)")).data
             vectors, usage = read_embeddings(raw, len(batch), dimensions=self.dimensions)
         except OmniError as error:
             if len(batch) > 1 and is_too_large(error):
@@ -208,18 +205,6 @@ class _Job:
     def result(self, dimensions: int | None) -> EmbeddingResult:
         out = self.out if self.out is not None else np.empty((0, dimensions or 0), np.float32)
         return EmbeddingResult(out, self.usage, self.requests, self.cached)
-
-
-async def _all_or_nothing(coros: list[Any]) -> None:
-    """Run ``coros`` together; on the first failure cancel the rest and raise that failure."""
-    tasks = [asyncio.ensure_future(c) for c in coros]
-    try:
-        await asyncio.gather(*tasks)
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
 
 
 def _naming_inputs(error: OmniError, batch: list[int]) -> None:

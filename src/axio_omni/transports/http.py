@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -19,6 +19,7 @@ from multidict import CIMultiDictProxy
 from ..errors import (
     APIConnectionError,
     APITimeoutError,
+    ConnectError,
     OmniError,
     StreamCutError,
     error_for_status,
@@ -26,7 +27,7 @@ from ..errors import (
 from ..pool import REUSED
 from ..retry import RetryPolicy, call_with_retry, parse_retry_after, parse_should_retry
 
-__all__ = ["Request", "open_response", "read_all", "read_chunk", "redact"]
+__all__ = ["Body", "Request", "open_response", "read_all", "read_chunk", "redact"]
 
 #: The most of an error body that is read; a proxy's error page can be large.
 _MAX_ERROR_BODY = 64 * 1024
@@ -39,7 +40,8 @@ class Request:
     method: str
     url: str
     headers: Mapping[str, str]
-    body: bytes | aiohttp.FormData | None = None
+    #: Bytes, or a factory for a body aiohttp can send only once (multipart forms), called per attempt.
+    body: bytes | Callable[[], aiohttp.FormData] | None = None
     connect_timeout: float | None = None
     read_timeout: float | None = None
     #: The key to scrub from anything the server echoes back into an error.
@@ -73,6 +75,8 @@ def translate(exc: BaseException, *, started: bool, secret: str | None = None) -
         return StreamCutError(f"the response was cut: {type(exc).__name__}: {what}")
     if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):
         return APITimeoutError(f"no response in time: {what}")
+    if isinstance(exc, aiohttp.ClientConnectorError) and not isinstance(exc, aiohttp.ClientSSLError):
+        return ConnectError(f"could not connect to the server: {what}")
     return APIConnectionError(f"could not reach the server: {type(exc).__name__}: {what}")
 
 
@@ -121,8 +125,10 @@ async def _send_once(session: aiohttp.ClientSession, req: Request, remaining: fl
 _LARGE_BODY = 2**20
 
 
-def _payload(body: bytes | aiohttp.FormData | None) -> bytes | io.BytesIO | aiohttp.FormData | None:
-    """``body`` as aiohttp should send it: a large one as a fresh stream, written without blocking."""
+def _payload(body: bytes | Callable[[], aiohttp.FormData] | None) -> bytes | io.BytesIO | aiohttp.FormData | None:
+    """``body`` as aiohttp should send it, fresh for each attempt; a large one as a stream."""
+    if callable(body):
+        return body()
     if isinstance(body, bytes) and len(body) > _LARGE_BODY:
         return io.BytesIO(body)
     return body
@@ -140,14 +146,22 @@ def _status_error(status: int, headers: CIMultiDictProxy[str], body: bytes) -> O
 
 
 async def open_response(
-    session: aiohttp.ClientSession, req: Request, policy: RetryPolicy, *, what: str
+    session: aiohttp.ClientSession,
+    req: Request,
+    policy: RetryPolicy,
+    *,
+    what: str,
+    only: Callable[[OmniError], bool] | None = None,
 ) -> aiohttp.ClientResponse:
-    """Send ``req`` until a 2xx response starts, as ``policy`` allows; the caller reads and releases it."""
+    """Send ``req`` until a 2xx response starts, as ``policy`` allows; the caller reads and releases it.
+
+    ``only`` narrows what is retried (speech retries only failures that prove nothing was processed).
+    """
 
     async def attempt(remaining: float | None) -> aiohttp.ClientResponse:
         return await _send_once(session, req, remaining)
 
-    return await call_with_retry(policy, attempt, what=what)
+    return await call_with_retry(policy, attempt, what=what, only=only)
 
 
 async def read_chunk(resp: aiohttp.ClientResponse, secret: str | None = None) -> bytes:
@@ -158,13 +172,22 @@ async def read_chunk(resp: aiohttp.ClientResponse, secret: str | None = None) ->
         raise _with_id(translate(exc, started=True, secret=secret), resp) from exc
 
 
-async def read_all(session: aiohttp.ClientSession, req: Request, policy: RetryPolicy, *, what: str) -> bytes:
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A whole response body and what the headers said of it."""
+
+    data: bytes
+    content_type: str
+    request_id: str | None
+
+
+async def read_all(session: aiohttp.ClientSession, req: Request, policy: RetryPolicy, *, what: str) -> Body:
     """A whole response body. An idempotent request whose body read fails is retried."""
 
-    async def attempt(remaining: float | None) -> bytes:
+    async def attempt(remaining: float | None) -> Body:
         resp = await _send_once(session, req, remaining)
         try:
-            return await resp.read()
+            return Body(await resp.read(), resp.headers.get("Content-Type", ""), resp.headers.get("x-request-id"))
         except _NETWORK_ERRORS as exc:
             error = _with_id(translate(exc, started=True, secret=req.secret), resp)
             if req.idempotent:

@@ -1,0 +1,84 @@
+"""Audio media types: parsing ``audio/pcm;rate=16000`` and recognising a file by its first bytes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["MediaType", "extension_for", "parse_media_type", "sniff_media_type"]
+
+#: File extensions the transcription endpoint accepts, by media type.
+_EXTENSIONS = {
+    "audio/wav": "wav",
+    "audio/x-wav": "wav",
+    "audio/wave": "wav",
+    "audio/flac": "flac",
+    "audio/x-flac": "flac",
+    "audio/ogg": "ogg",
+    "audio/opus": "ogg",
+    "audio/mpeg": "mp3",
+    "audio/mp3": "mp3",
+    "audio/mpga": "mpga",
+    "audio/m4a": "m4a",
+    "audio/x-m4a": "m4a",
+    "audio/mp4": "mp4",
+    "audio/webm": "webm",
+    "audio/aac": "aac",
+    "audio/x-aac": "aac",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MediaType:
+    """A parsed media type: ``type`` in lower case and its parameters (keys in lower case)."""
+
+    type: str
+    params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> int | None:
+        """The ``rate`` parameter as an integer, where there is a valid one."""
+        raw = self.params.get("rate")
+        return int(raw) if raw is not None and raw.isdigit() and int(raw) > 0 else None
+
+
+def parse_media_type(value: str) -> MediaType:
+    """``"Audio/PCM ; Rate = 16000"`` as ``MediaType("audio/pcm", {"rate": "16000"})``.
+
+    Tolerant of spacing and case; quotes around a value are removed. Raises ValueError for a value
+    that is not ``type/subtype``.
+    """
+    head, *rest = value.split(";")
+    kind = head.strip().lower()
+    if kind.count("/") != 1 or not all(kind.split("/")):
+        raise ValueError(f"not a media type: {value!r}")
+    params: dict[str, str] = {}
+    for part in rest:
+        name, sep, raw = part.partition("=")
+        if sep and name.strip():
+            params[name.strip().lower()] = raw.strip().strip('"')
+    return MediaType(kind, params)
+
+
+def sniff_media_type(data: bytes) -> str | None:
+    """The media type that ``data``'s magic bytes announce, or None when they announce none we know."""
+    head = data[:16]
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return "audio/wav"
+    if head[:4] == b"fLaC":
+        return "audio/flac"
+    if head[:4] == b"OggS":
+        return "audio/ogg"
+    if head[:3] == b"ID3" or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE6 == 0xE2):
+        return "audio/mpeg"
+    if len(head) > 1 and head[0] == 0xFF and head[1] & 0xF6 == 0xF0:
+        return "audio/aac"  # ADTS
+    if head[4:8] == b"ftyp":
+        return "audio/mp4"
+    if head[:4] == b"\x1a\x45\xdf\xa3":
+        return "audio/webm"
+    return None
+
+
+def extension_for(media_type: str) -> str | None:
+    """The file extension an upload of ``media_type`` should carry, or None for one not accepted."""
+    return _EXTENSIONS.get(parse_media_type(media_type).type)

@@ -1,0 +1,35 @@
+"""Samples as numbers: PCM16 bytes to float32 and back, and channels to mono."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["Samples", "float_to_pcm16", "mixdown", "pcm16_to_float"]
+
+type Samples = npt.NDArray[np.float32]
+
+
+def pcm16_to_float(data: bytes | npt.NDArray[np.int16], channels: int = 1) -> Samples:
+    """Little-endian signed 16-bit PCM as float32 in [-1, 1), shape ``(n,)`` or ``(n, channels)``."""
+    raw = np.frombuffer(data, dtype="<i2") if isinstance(data, (bytes, bytearray, memoryview)) else data
+    if isinstance(data, (bytes, bytearray, memoryview)) and len(data) % (2 * channels):
+        raise ValueError(f"{len(data)} bytes are not whole 16-bit frames of {channels} channel(s)")
+    out = raw.astype(np.float32) / 32768.0
+    return out.reshape(-1, channels) if channels > 1 else out
+
+
+def float_to_pcm16(samples: npt.ArrayLike) -> bytes:
+    """float samples (clipped to [-1, 1]) as little-endian 16-bit PCM, rounded to nearest."""
+    array = np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0)
+    return np.round(array * 32767.0).astype("<i2").tobytes()
+
+
+def mixdown(samples: npt.ArrayLike) -> Samples:
+    """Mono: the mean of the channels of a ``(n, channels)`` array; a 1-D array is returned as is."""
+    array = np.asarray(samples, dtype=np.float32)
+    if array.ndim == 1:
+        return array
+    if array.ndim != 2:
+        raise ValueError(f"expected samples of shape (n,) or (n, channels), got {array.shape}")
+    return array.mean(axis=1, dtype=np.float32)

@@ -1,0 +1,242 @@
+"""``OpenAISTTTransport``: axio's ``STTTransport`` over ``POST /v1/audio/transcriptions``.
+
+Every format OpenAI accepts is sent as multipart (wav, mp3, mpga, m4a, mp4, webm, flac, ogg).
+Raw PCM (``audio/pcm;rate=N``) and numpy arrays are wrapped into WAV for the caller. A recording
+over the 25 MB a request takes is cut at quiet moments (``audio/split.py``); the pieces are
+transcribed concurrently over the pool and joined in order. ``transcribe_segments`` returns
+segments whose times count from the start of the whole recording.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import math
+import struct
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import ClassVar, Literal
+
+import aiohttp
+import numpy as np
+import numpy.typing as npt
+import soundfile as sf
+from axio.transport import STTTransport
+
+from ..audio import encode_audio, extension_for, parse_media_type, sniff_media_type
+from ..audio.split import Piece, iter_pieces
+from ..errors import ConfigurationError
+from ..wire.speech import Transcript, read_transcription
+from .base import HTTPTransport
+from .http import read_all
+
+__all__ = ["OpenAISTTTransport"]
+
+MAX_UPLOAD = 25 * 1024 * 1024
+#: Room left for the multipart envelope and form fields.
+_HEADROOM = 64 * 1024
+_DECODABLE = {"wav", "flac", "ogg", "mp3", "mpga"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Upload:
+    data: bytes
+    filename: str
+    content_type: str
+    start: float = 0.0
+
+
+@dataclass(slots=True, kw_only=True)
+class OpenAISTTTransport(HTTPTransport, STTTransport):
+    """Transcriptions from any OpenAI-compatible ``/audio/transcriptions`` endpoint."""
+
+    type_name = "openai-stt"
+    display_name: ClassVar[str] = "OpenAI transcription (axio-omni)"
+
+    model: str = "gpt-4o-mini-transcribe"
+    language: str | None = None
+    prompt: str | None = None
+    temperature: float | None = None
+    response_format: Literal["json", "text", "verbose_json"] = "json"
+    #: Bytes one request may carry; longer recordings are cut into pieces.
+    max_upload_bytes: int = MAX_UPLOAD
+    max_concurrency: int = 4
+    extra_fields: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._validate_common()
+        if not isinstance(self.model, str) or not self.model:
+            raise ConfigurationError(f"model must be a non-empty string, got {self.model!r}")
+        if self.response_format not in ("json", "text", "verbose_json"):
+            raise ConfigurationError(
+                f"response_format must be json, text or verbose_json, got {self.response_format!r}"
+            )
+        if self.temperature is not None and (
+            isinstance(self.temperature, bool)
+            or not isinstance(self.temperature, (int, float))
+            or not 0 <= self.temperature <= 1
+        ):
+            raise ConfigurationError(f"temperature must be between 0 and 1, got {self.temperature!r}")
+        if not isinstance(self.max_upload_bytes, int) or self.max_upload_bytes < 1024 * 1024:
+            raise ConfigurationError(f"max_upload_bytes must be at least 1 MiB, got {self.max_upload_bytes!r}")
+        if not isinstance(self.max_concurrency, int) or self.max_concurrency < 1:
+            raise ConfigurationError(f"max_concurrency must be a positive integer, got {self.max_concurrency!r}")
+        if not isinstance(self.extra_fields, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in self.extra_fields.items()
+        ):
+            raise ConfigurationError("extra_fields must map strings to strings")
+        self.extra_fields = MappingProxyType(dict(self.extra_fields))
+
+    # ── the axio protocol and richer forms ─────────────────────────────────────────────────────
+
+    async def transcribe(self, audio: bytes, media_type: str = "audio/wav") -> str:
+        """The text of ``audio``; raw PCM needs its rate, e.g. ``audio/pcm;rate=16000``."""
+        return (await self._run(audio, media_type, self.response_format)).text
+
+    async def transcribe_array(self, samples: npt.ArrayLike, rate: int) -> str:
+        """The text of float samples (mono, or ``(n, channels)``) at ``rate`` Hz."""
+        return await self.transcribe(_as_wav(samples, rate), "audio/wav")
+
+    async def transcribe_segments(self, audio: bytes, media_type: str = "audio/wav") -> Transcript:
+        """Text, language, duration and segments (``verbose_json``), times from the recording's start."""
+        return await self._run(audio, media_type, "verbose_json")
+
+    async def _run(self, audio: bytes, media_type: str, response_format: str) -> Transcript:
+        uploads = self._uploads(audio, media_type)
+        self._require_key()
+        session = self._session()
+        if isinstance(uploads, list):
+            return await self._send(session, uploads[0], response_format)
+        return await self._pieces(session, uploads, response_format)
+
+    # ── preparing what is sent ─────────────────────────────────────────────────────────────────
+
+    def _uploads(self, audio: bytes, media_type: str) -> list[_Upload] | tuple[bytes, float]:
+        """One upload, or (for a recording that needs cutting) its decodable bytes and piece length."""
+        if not isinstance(audio, (bytes, bytearray, memoryview)) or not len(audio):
+            raise ConfigurationError("audio must be non-empty bytes")
+        audio = bytes(audio)
+        try:
+            parsed = parse_media_type(media_type)
+        except ValueError as exc:
+            raise ConfigurationError(f"media_type: {exc}") from None
+        if parsed.type in ("audio/pcm", "audio/l16", "audio/raw"):
+            if parsed.rate is None:
+                raise ConfigurationError(
+                    f"media_type {media_type!r}: raw PCM needs its rate, e.g. audio/pcm;rate=16000"
+                )
+            channels = int(parsed.params.get("channels", "1"))
+            audio = _wav_header(len(audio), parsed.rate, channels) + audio
+            parsed = parse_media_type("audio/wav")
+        sniffed = sniff_media_type(audio)
+        kind = sniffed or parsed.type
+        ext = extension_for(kind)
+        if ext is None or ext == "aac":
+            raise ConfigurationError(
+                f"media_type {media_type!r}: the endpoint takes wav, mp3, mpga, m4a, mp4, webm, flac, ogg or raw PCM"
+            )
+        if len(audio) <= self.max_upload_bytes - _HEADROOM:
+            return [_Upload(audio, f"audio.{ext}", kind)]
+        if ext not in _DECODABLE:
+            raise ConfigurationError(
+                f"{len(audio)} bytes of {kind} exceed the {self.max_upload_bytes}-byte limit, and {ext} cannot be "
+                "cut here; convert it to wav, flac, ogg or mp3"
+            )
+        return audio, self._piece_seconds(audio)
+
+    def _piece_seconds(self, audio: bytes) -> float:
+        with sf.SoundFile(io.BytesIO(audio)) as f:
+            rate = int(f.samplerate)
+        # A mono 16-bit WAV of this length would fit; FLAC pieces are smaller still.
+        return (self.max_upload_bytes - _HEADROOM - 44) / (2 * rate)
+
+    # ── sending ────────────────────────────────────────────────────────────────────────────────
+
+    async def _send(self, session: aiohttp.ClientSession, upload: _Upload, response_format: str) -> Transcript:
+        fields = {
+            "model": self.model,
+            "response_format": response_format,
+            "language": self.language,
+            "prompt": self.prompt,
+            "temperature": None if self.temperature is None else repr(float(self.temperature)),
+            **self.extra_fields,
+        }
+
+        def form() -> aiohttp.FormData:
+            data = aiohttp.FormData()
+            data.add_field("file", upload.data, filename=upload.filename, content_type=upload.content_type)
+            for name, value in fields.items():
+                if value is not None:
+                    data.add_field(name, value)
+            return data
+
+        request = self._request("POST", "/audio/transcriptions", body=form)
+        answer = await read_all(session, request, self.retry, what="transcription")
+        return read_transcription(answer.data, answer.content_type).shifted(upload.start)
+
+    async def _pieces(
+        self, session: aiohttp.ClientSession, source: tuple[bytes, float], response_format: str
+    ) -> Transcript:
+        """Cut in a worker thread, transcribed concurrently, joined in order."""
+        audio, seconds = source
+        queue: asyncio.Queue[tuple[int, Piece] | None] = asyncio.Queue(maxsize=self.max_concurrency)
+        results: dict[int, Transcript] = {}
+
+        async def produce() -> None:
+            pieces = iter_pieces(audio, seconds)
+            n = 0
+            while (piece := await asyncio.to_thread(next, pieces, None)) is not None:
+                await queue.put((n, piece))
+                n += 1
+            for _ in range(self.max_concurrency):
+                await queue.put(None)
+
+        async def consume() -> None:
+            while (item := await queue.get()) is not None:
+                n, piece = item
+                upload = _Upload(piece.data, "audio.flac", "audio/flac", piece.start)
+                results[n] = await self._send(session, upload, response_format)
+
+        tasks = [
+            asyncio.ensure_future(produce()),
+            *(asyncio.ensure_future(consume()) for _ in range(self.max_concurrency)),
+        ]
+        try:
+            await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        parts = [results[i] for i in sorted(results)]
+        return Transcript(
+            " ".join(p.text for p in parts if p.text),
+            next((p.language for p in parts if p.language), None),
+            sum(p.duration or 0.0 for p in parts) or None,
+            tuple(s for p in parts for s in p.segments),
+        )
+
+
+def _wav_header(size: int, rate: int, channels: int) -> bytes:
+    """A 44-byte header for ``size`` bytes of 16-bit PCM."""
+    block = 2 * channels
+    return (
+        b"RIFF"
+        + struct.pack("<I", 36 + size)
+        + b"WAVEfmt "
+        + struct.pack("<IHHIIHH", 16, 1, channels, rate, rate * block, block, 16)
+        + b"data"
+        + struct.pack("<I", size)
+    )
+
+
+def _as_wav(samples: npt.ArrayLike, rate: int) -> bytes:
+    array = np.asarray(samples, dtype=np.float32)
+    if array.ndim not in (1, 2) or not array.size:
+        raise ConfigurationError(f"samples must be a non-empty array of shape (n,) or (n, channels), got {array.shape}")
+    if not isinstance(rate, int) or isinstance(rate, bool) or rate <= 0:
+        raise ConfigurationError(f"rate must be a positive integer, got {rate!r}")
+    if not math.isfinite(float(np.max(np.abs(array)))):
+        raise ConfigurationError("samples contain NaN or infinity")
+    return encode_audio(array, rate, "wav")

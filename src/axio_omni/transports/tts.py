@@ -1,0 +1,166 @@
+"""``OpenAITTSTransport``: axio's ``TTSTransport`` over ``POST /v1/audio/speech``, streamed.
+
+Audio reaches the caller chunk by chunk as the server sends it; nothing is buffered whole. Text
+over the endpoint's 4,096 characters is cut at sentence boundaries and spoken as consecutive
+requests whose audio follows in order (WAV pieces joined into one stream). A request is retried
+only while nothing has reached the caller and the failure proves nothing was processed (429, 503,
+or no connection at all); once audio has been yielded, a failure raises.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+from axio.transport import TTSTransport
+
+from ..audio import Resampler, decode_audio, parse_media_type
+from ..audio.pcm import Samples
+from ..errors import ConfigurationError, ConnectError, OmniError
+from ..retry import RetryPolicy
+from ..wire.speech import MAX_SPEECH_CHARS, SPEECH_FORMATS, WavJoiner, speech_request, split_text
+from .base import HTTPTransport
+from .http import open_response, read_chunk
+
+__all__ = ["OpenAITTSTransport", "not_processed"]
+
+#: OpenAI's pcm: 24 kHz, 16-bit, mono; servers that differ say so in ``x-sample-rate``.
+PCM_RATE = 24000
+
+
+def not_processed(error: OmniError) -> bool:
+    """Whether ``error`` proves the server did no work: rate limited, unavailable, or never reached."""
+    return isinstance(error, ConnectError) or error.status in (429, 503)
+
+
+@dataclass(slots=True, kw_only=True)
+class OpenAITTSTransport(HTTPTransport, TTSTransport):
+    """Speech from any OpenAI-compatible ``/audio/speech`` endpoint."""
+
+    type_name = "openai-tts"
+    display_name: ClassVar[str] = "OpenAI speech (axio-omni)"
+
+    model: str = "gpt-4o-mini-tts"
+    voice: str = "alloy"
+    response_format: Literal["mp3", "opus", "aac", "flac", "wav", "pcm"] = "mp3"
+    speed: float | None = None
+    instructions: str | None = None
+    #: Characters per request; longer text is cut at sentence boundaries.
+    max_chars: int = MAX_SPEECH_CHARS
+    extra_body: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._validate_common()
+        for name in ("model", "voice"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value:
+                raise ConfigurationError(f"{name} must be a non-empty string, got {value!r}")
+        if self.response_format not in SPEECH_FORMATS:
+            raise ConfigurationError(f"response_format must be one of {SPEECH_FORMATS}, got {self.response_format!r}")
+        if self.speed is not None and (
+            isinstance(self.speed, bool) or not isinstance(self.speed, (int, float)) or not 0.25 <= self.speed <= 4.0
+        ):
+            raise ConfigurationError(f"speed must be between 0.25 and 4.0, got {self.speed!r}")
+        if not isinstance(self.max_chars, int) or not 1 <= self.max_chars <= MAX_SPEECH_CHARS:
+            raise ConfigurationError(f"max_chars must be between 1 and {MAX_SPEECH_CHARS}, got {self.max_chars!r}")
+        if not isinstance(self.extra_body, Mapping) or "input" in self.extra_body:
+            raise ConfigurationError("extra_body must be a mapping that does not set 'input'")
+        try:
+            json.dumps(dict(self.extra_body), allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ConfigurationError(f"extra_body is not JSON data: {exc}") from None
+        self.extra_body = MappingProxyType(dict(self.extra_body))
+
+    def synthesize(self, text: str, *, voice: str | None = None) -> AsyncIterator[bytes]:
+        """Audio of ``text`` in ``response_format``, streamed; arguments are checked before any request."""
+        return self._chunks(self._plan(text, voice), headers={})
+
+    def _plan(self, text: str, voice: str | None) -> list[dict[str, Any]]:
+        if not isinstance(text, str) or not text.strip():
+            raise ConfigurationError("text must be a non-empty string")
+        if voice is not None and (not isinstance(voice, str) or not voice):
+            raise ConfigurationError(f"voice must be a non-empty string or None, got {voice!r}")
+        pieces = split_text(text, self.max_chars)
+        if len(pieces) > 1 and self.response_format == "flac":
+            raise ConfigurationError(
+                f"text of {len(text)} characters needs {len(pieces)} requests, and FLAC files do not join: "
+                "use wav, pcm, mp3, opus or aac"
+            )
+        self._require_key()
+        return [
+            speech_request(
+                self.model,
+                piece,
+                voice=voice or self.voice,
+                response_format=self.response_format,
+                speed=self.speed,
+                instructions=self.instructions,
+                extra=self.extra_body,
+            )
+            for piece in pieces
+        ]
+
+    async def _chunks(self, bodies: list[dict[str, Any]], headers: dict[str, str]) -> AsyncIterator[bytes]:
+        """The audio of ``bodies`` in order; ``headers`` receives the first response's headers."""
+        session = self._session()
+        joiner = WavJoiner() if self.response_format == "wav" and len(bodies) > 1 else None
+        yielded = False
+        for n, body in enumerate(bodies):
+            request = self._request("POST", "/audio/speech", json_body=body, accept="*/*")
+            # Once audio has been yielded, nothing is repeated: the listener has heard it.
+            policy = self.retry if not yielded else RetryPolicy.none()
+            resp = await open_response(
+                session, request, policy, what=f"speech ({n + 1}/{len(bodies)})", only=not_processed
+            )
+            if not headers:
+                headers.update({k.lower(): v for k, v in resp.headers.items()})
+            if joiner is not None:
+                joiner.start_piece()
+            finished = False
+            try:
+                while chunk := await read_chunk(resp, request.secret):
+                    out = joiner.feed(chunk) if joiner is not None else chunk
+                    if out:
+                        yielded = True
+                        yield out
+                finished = True
+            finally:
+                # Read to the end, the connection goes back to the pool; abandoned, it is closed.
+                resp.release() if finished else resp.close()
+
+    async def synthesize_array(
+        self, text: str, *, voice: str | None = None, rate: int | None = None
+    ) -> tuple[Samples, int]:
+        """The speech as mono float32 samples and their rate, resampled to ``rate`` if given.
+
+        Works for wav, flac, ogg/opus, mp3 and pcm answers (pcm at the server's ``x-sample-rate``,
+        else OpenAI's 24 kHz); aac has no decoder here.
+        """
+        if self.response_format == "aac":
+            raise ConfigurationError("aac cannot be decoded here; use wav, pcm, flac, mp3 or opus")
+        headers: dict[str, str] = {}
+        data = b"".join([c async for c in self._chunks(self._plan(text, voice), headers)])
+        media = "audio/wav"
+        if self.response_format == "pcm":
+            media = f"audio/pcm;rate={_pcm_rate(headers)}"
+        samples, native = decode_audio(data, media)
+        if rate is None or rate == native:
+            return samples, native
+        resampler = Resampler(native, rate)
+        return np.concatenate([resampler.process(samples), resampler.flush()]), rate
+
+
+def _pcm_rate(headers: Mapping[str, str]) -> int:
+    raw = headers.get("x-sample-rate", "")
+    if raw.isdigit() and int(raw) > 0:
+        return int(raw)
+    content_type = headers.get("content-type", "")
+    try:
+        rate = parse_media_type(content_type).rate if "/" in content_type else None
+    except ValueError:
+        rate = None
+    return rate or PCM_RATE

@@ -1,0 +1,246 @@
+"""``/v1/audio/speech`` and ``/v1/audio/transcriptions``: request and response shapes (sans-I/O).
+
+Also the two pieces of logic that let one call exceed an endpoint's limits: text cut at sentence
+boundaries for speech (4,096 characters a request), and recordings cut at their quietest moments
+for transcription (25 MB a request), with the WAV pieces of a long speech joined into one stream.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import MalformedResponseError
+
+__all__ = [
+    "SPEECH_FORMATS",
+    "Segment",
+    "Transcript",
+    "WavJoiner",
+    "quiet_split_points",
+    "quietest_cut",
+    "read_transcription",
+    "speech_request",
+    "split_text",
+]
+
+SPEECH_FORMATS = ("mp3", "opus", "aac", "flac", "wav", "pcm")
+MAX_SPEECH_CHARS = 4096
+_SENTENCE_END = re.compile(r"(?<=[.!?…。！？])[\"'”’)\]]*\s+|\n\s*\n")
+_CLAUSE_END = re.compile(r"(?<=[,;:])\s+")
+
+
+def split_text(text: str, limit: int = MAX_SPEECH_CHARS) -> list[str]:
+    """``text`` in pieces of at most ``limit`` characters, cut after sentences where possible.
+
+    Sentences are packed greedily. A sentence longer than ``limit`` is cut after clauses, then
+    between words, and a word longer than ``limit`` is cut where it must be. Whitespace at the cuts
+    is dropped; no other character is lost.
+    """
+    if limit < 1:
+        raise ValueError(f"limit must be positive, got {limit}")
+    if len(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    current = ""
+    for unit in _units(text, limit):
+        if current and len(current) + 1 + len(unit) > limit:
+            pieces.append(current)
+            current = unit
+        else:
+            current = f"{current} {unit}" if current else unit
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def _units(text: str, limit: int) -> list[str]:
+    """Sentences of ``text`` no longer than ``limit``, finer cuts only where a sentence needs them."""
+    out: list[str] = []
+    for sentence in filter(None, (s.strip() for s in _SENTENCE_END.split(text))):
+        if len(sentence) <= limit:
+            out.append(sentence)
+            continue
+        for clause in filter(None, (c.strip() for c in _CLAUSE_END.split(sentence))):
+            if len(clause) <= limit:
+                out.append(clause)
+                continue
+            for word in clause.split():
+                out.extend(word[i : i + limit] for i in range(0, len(word), limit))
+    return out
+
+
+def speech_request(
+    model: str,
+    text: str,
+    *,
+    voice: str,
+    response_format: str,
+    speed: float | None,
+    instructions: str | None,
+    extra: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The body of one ``/audio/speech`` request."""
+    body: dict[str, Any] = {"model": model, "input": text, "voice": voice, "response_format": response_format}
+    if speed is not None:
+        body["speed"] = speed
+    if instructions:
+        body["instructions"] = instructions
+    body.update(extra)
+    return body
+
+
+class WavJoiner:
+    """Consecutive WAV files as one WAV stream: the first header (sizes marked unknown), then only data.
+
+    Speech longer than one request comes back as several WAV files; played back to back they are
+    not one file. The first header is kept with its RIFF and data sizes set to 0xFFFFFFFF, which
+    readers take as "until the end" (as streaming WAV servers do); the headers of later pieces are
+    dropped after checking that their format matches.
+    """
+
+    __slots__ = ("_buffer", "_format", "_in_data")
+
+    def __init__(self) -> None:
+        self._buffer = b""
+        self._format: bytes | None = None
+        self._in_data = False
+
+    def start_piece(self) -> None:
+        """A new WAV file begins with the next bytes fed."""
+        self._buffer = b""
+        self._in_data = False
+
+    def feed(self, chunk: bytes) -> bytes:
+        """The bytes to pass on for ``chunk`` of the current piece."""
+        if self._in_data:
+            return chunk
+        self._buffer += chunk
+        found = _find_data(self._buffer)
+        if found is None:
+            if len(self._buffer) > 1 << 20:
+                raise MalformedResponseError("a WAV header longer than 1 MiB, or not WAV at all")
+            return b""
+        fmt, data_at = found
+        head, rest, self._buffer = self._buffer[:data_at], self._buffer[data_at:], b""
+        self._in_data = True
+        if self._format is None:
+            self._format = fmt
+            return _unknown_sizes(head) + rest
+        if fmt != self._format:
+            raise MalformedResponseError("the WAV pieces of one speech have different formats")
+        return rest
+
+
+def _find_data(buf: bytes) -> tuple[bytes, int] | None:
+    """The ``fmt `` chunk and the offset where sample data starts, once the header is all in ``buf``."""
+    if len(buf) >= 4 and buf[:4] != b"RIFF":
+        raise MalformedResponseError("expected a WAV (RIFF) file")
+    at, fmt = 12, b""
+    while at + 8 <= len(buf):
+        kind, size = buf[at : at + 4], struct.unpack_from("<I", buf, at + 4)[0]
+        if kind == b"data":
+            return fmt, at + 8
+        if at + 8 + size > len(buf):
+            return None
+        if kind == b"fmt ":
+            fmt = buf[at + 8 : at + 8 + size]
+        at += 8 + size + (size & 1)
+    return None
+
+
+def _unknown_sizes(head: bytes) -> bytes:
+    out = bytearray(head)
+    out[4:8] = b"\xff\xff\xff\xff"
+    out[-4:] = b"\xff\xff\xff\xff"
+    return bytes(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A stretch of a transcript, times in seconds from the start of the whole recording."""
+
+    start: float
+    end: float
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript:
+    """A transcription: the text, and where the server gave them, language, duration and segments."""
+
+    text: str
+    language: str | None = None
+    duration: float | None = None
+    segments: tuple[Segment, ...] = field(default=())
+
+    def shifted(self, offset: float) -> Transcript:
+        """This transcript with every time moved ``offset`` seconds later."""
+        return Transcript(
+            self.text,
+            self.language,
+            self.duration,
+            tuple(Segment(s.start + offset, s.end + offset, s.text) for s in self.segments),
+        )
+
+
+def read_transcription(body: bytes, content_type: str) -> Transcript:
+    """A ``json``, ``verbose_json`` or ``text`` answer; leading/trailing spaces trimmed (Whisper adds one)."""
+    if "json" not in content_type:
+        return Transcript(body.decode("utf-8", "replace").strip())
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise MalformedResponseError(f"the transcription is not JSON: {body[:200]!r}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+        raise MalformedResponseError("the transcription has no 'text'")
+    segments = []
+    for i, seg in enumerate(data.get("segments") or []):
+        try:
+            segments.append(Segment(float(seg["start"]), float(seg["end"]), str(seg["text"]).strip()))
+        except (KeyError, TypeError, ValueError):
+            raise MalformedResponseError(f"segments[{i}] lacks start, end or text") from None
+    duration = data.get("duration")
+    return Transcript(
+        data["text"].strip(),
+        data.get("language") if isinstance(data.get("language"), str) else None,
+        float(duration) if isinstance(duration, (int, float)) else None,
+        tuple(segments),
+    )
+
+
+def quietest_cut(window: npt.NDArray[np.float32], rate: int, *, frame: float = 0.1) -> int:
+    """The offset of the middle of the quietest ``frame``-long stretch of ``window``.
+
+    Among stretches as quiet as the quietest (within 3 dB), the latest wins, so pieces stay long.
+    """
+    hop = max(1, int(frame * rate))
+    frames = len(window) // hop
+    if frames < 1:
+        return len(window)
+    energy = np.square(window[: frames * hop].reshape(frames, hop)).mean(axis=1)
+    quiet = np.flatnonzero(energy <= 2.0 * float(energy.min()) + 1e-12)
+    return int(quiet[-1]) * hop + hop // 2
+
+
+def quiet_split_points(
+    samples: npt.NDArray[np.float32], rate: int, max_samples: int, *, search: float = 30.0
+) -> list[int]:
+    """Sample offsets that cut ``samples`` into pieces of at most ``max_samples``, each at the quietest
+    moment within the last ``search`` seconds before the limit."""
+    cuts: list[int] = []
+    start, n = 0, len(samples)
+    while n - start > max_samples:
+        end = start + max_samples
+        low = max(start + 1, end - int(search * rate))
+        cut = low + quietest_cut(samples[low:end], rate)
+        cuts.append(cut)
+        start = cut
+    return cuts
