@@ -21,6 +21,7 @@ from .embeddings import handle_embeddings
 from .faults import FAULT_HEADER, Fault, FaultQueue
 from .replies import Reply, reply_to
 from .shapes import completion, error_response
+from .speech import handle_speech, handle_transcription
 from .streaming import stream_reply
 
 __all__ = ["EmulatorState", "RecordedRequest", "make_app"]
@@ -56,6 +57,7 @@ STATE = web.AppKey("state", EmulatorState)
 #: The fault and parsed body of the request being handled; each request runs in its own task.
 _FAULT: ContextVar[Fault | None] = ContextVar("fault", default=None)
 _BODY: ContextVar[Any] = ContextVar("body", default=None)
+_RECORD: ContextVar[RecordedRequest | None] = ContextVar("record", default=None)
 
 
 def _fault_status(fault: Fault) -> web.Response:
@@ -94,7 +96,9 @@ async def _middleware(
                 body = await request.json()
             except ValueError:
                 return error_response(400, "We could not parse the JSON body of your request.")
-        state.requests.append(RecordedRequest(request.method, request.path, dict(request.headers), body))
+        record = RecordedRequest(request.method, request.path, dict(request.headers), body)
+        state.requests.append(record)
+        _RECORD.set(record)
         if state.api_key is not None and request.headers.get("Authorization") != f"Bearer {state.api_key}":
             return error_response(401, "Incorrect API key provided.", code="invalid_api_key")
         try:
@@ -166,6 +170,18 @@ async def embeddings(request: web.Request) -> web.Response:
     return await handle_embeddings(request, _BODY.get(), _FAULT.get(), state.embedding_limits)
 
 
+async def speech(request: web.Request) -> web.StreamResponse:
+    return await handle_speech(request, _BODY.get(), _FAULT.get())
+
+
+async def transcriptions(request: web.Request) -> web.Response:
+    record = _RECORD.get()
+    fields: dict[str, Any] = {}
+    if record is not None:
+        record.body = fields
+    return await handle_transcription(request, fields)
+
+
 def make_app(state: EmulatorState | None = None) -> web.Application:
     """The emulator as an aiohttp application; ``state`` lets a test inspect and script it."""
     app = web.Application(middlewares=[_middleware], client_max_size=64 * 1024 * 1024)
@@ -173,4 +189,6 @@ def make_app(state: EmulatorState | None = None) -> web.Application:
     app.router.add_get("/v1/models", list_models)
     app.router.add_post("/v1/chat/completions", chat_completions)
     app.router.add_post("/v1/embeddings", embeddings)
+    app.router.add_post("/v1/audio/speech", speech)
+    app.router.add_post("/v1/audio/transcriptions", transcriptions)
     return app
