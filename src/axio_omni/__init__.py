@@ -40,7 +40,10 @@ from .serial import Serializable, from_dict
 from .transports.base import Timeouts
 from .transports.chat import OpenAITransport
 from .transports.embeddings import EmbeddingResult, OpenAIEmbeddingTransport
+from .transports.stt import OpenAISTTTransport
+from .transports.tts import OpenAITTSTransport
 from .wire.embeddings import EmbeddingUsage
+from .wire.speech import Segment, Transcript
 
 __all__ = [
     "APIConnectionError",
@@ -68,6 +71,8 @@ __all__ = [
     "NotFoundError",
     "OmniError",
     "OpenAIEmbeddingTransport",
+    "OpenAISTTTransport",
+    "OpenAITTSTransport",
     "OpenAITransport",
     "PermissionDeniedError",
     "PlaceholderUsedError",
@@ -77,9 +82,11 @@ __all__ = [
     "RequestTooLargeError",
     "RetryPolicy",
     "RetryWaitTooLongError",
+    "Segment",
     "Serializable",
     "StreamCutError",
     "Timeouts",
+    "Transcript",
     "TransportPool",
     "UnprocessableEntityError",
     "default_pool",

@@ -12,9 +12,12 @@ type Samples = npt.NDArray[np.float32]
 
 def pcm16_to_float(data: bytes | npt.NDArray[np.int16], channels: int = 1) -> Samples:
     """Little-endian signed 16-bit PCM as float32 in [-1, 1), shape ``(n,)`` or ``(n, channels)``."""
-    raw = np.frombuffer(data, dtype="<i2") if isinstance(data, (bytes, bytearray, memoryview)) else data
-    if isinstance(data, (bytes, bytearray, memoryview)) and len(data) % (2 * channels):
-        raise ValueError(f"{len(data)} bytes are not whole 16-bit frames of {channels} channel(s)")
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        if len(data) % (2 * channels):
+            raise ValueError(f"{len(data)} bytes are not whole 16-bit frames of {channels} channel(s)")
+        raw = np.frombuffer(data, dtype="<i2")
+    else:
+        raw = data
     out = raw.astype(np.float32) / 32768.0
     return out.reshape(-1, channels) if channels > 1 else out
 

@@ -165,7 +165,9 @@ class OpenAISTTTransport(HTTPTransport, STTTransport):
 
         def form() -> aiohttp.FormData:
             data = aiohttp.FormData()
-            data.add_field("file", upload.data, filename=upload.filename, content_type=upload.content_type)
+            # A stream, not bytes: aiohttp warns that a large bytes part may stall the event loop.
+            file = io.BytesIO(upload.data)
+            data.add_field("file", file, filename=upload.filename, content_type=upload.content_type)
             for name, value in fields.items():
                 if value is not None:
                     data.add_field(name, value)

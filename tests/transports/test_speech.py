@@ -1,0 +1,228 @@
+"""TTS and STT transports against the emulator: formats, long inputs, retries, errors, round trips."""
+
+from __future__ import annotations
+
+import io
+import socket
+from typing import Any
+
+import numpy as np
+import pytest
+import soundfile as sf
+from axio.transport import STTTransport, TTSTransport
+
+from axio_omni import (
+    BadRequestError,
+    ConfigurationError,
+    ConnectError,
+    InternalServerError,
+    OpenAISTTTransport,
+    OpenAITTSTransport,
+    RateLimitError,
+    RetryPolicy,
+    StreamCutError,
+    from_dict,
+)
+from axio_omni.audio import encode_audio, float_to_pcm16, resample
+from axio_omni.emulator import Emulator
+from axio_omni.emulator.voice import RATE, encode_speech
+from tests.helpers import schema_errors
+
+FAST = RetryPolicy(initial_delay=0.001, max_delay=0.01, max_retries=2)
+SENTENCE = "The quick brown fox jumps over the lazy dog."
+
+
+def tts(emu: Emulator, **kw: Any) -> OpenAITTSTransport:
+    kw.setdefault("retry", FAST)
+    return OpenAITTSTransport(base_url=emu.base_url, **kw)
+
+
+def stt(emu: Emulator, **kw: Any) -> OpenAISTTTransport:
+    kw.setdefault("retry", FAST)
+    return OpenAISTTTransport(base_url=emu.base_url, **kw)
+
+
+async def speak(t: OpenAITTSTransport, text: str) -> list[bytes]:
+    return [chunk async for chunk in t.synthesize(text)]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "media"),
+    [
+        ("wav", "audio/wav"),
+        ("mp3", "audio/mpeg"),
+        ("opus", "audio/ogg"),
+        ("flac", "audio/flac"),
+        ("pcm", "audio/pcm;rate=24000"),
+    ],
+)
+async def test_round_trip_in_every_format(emulator: Emulator, fmt: str, media: str) -> None:
+    chunks = await speak(tts(emulator, response_format=fmt), SENTENCE)
+    assert await stt(emulator).transcribe(b"".join(chunks), media) == SENTENCE
+    assert schema_errors("CreateSpeechRequest", emulator.requests[0].body) == []
+
+
+async def test_audio_streams_in_chunks(emulator: Emulator) -> None:
+    chunks = await speak(tts(emulator, response_format="wav"), " ".join([SENTENCE] * 10))
+    assert len(chunks) > 1 and all(chunks)  # as the server sent them, never one buffered blob
+    assert isinstance(tts(emulator), TTSTransport) and isinstance(stt(emulator), STTTransport)
+
+
+async def test_long_text_is_spoken_as_consecutive_requests_in_order(emulator: Emulator) -> None:
+    sentences = [f"Sentence number {i} is spoken here." for i in range(12)]
+    text = " ".join(sentences)
+    chunks = await speak(tts(emulator, response_format="wav", max_chars=120), text)
+    inputs = [r.body["input"] for r in emulator.requests]
+    assert len(inputs) > 1 and all(len(i) <= 120 for i in inputs) and " ".join(inputs) == text
+    audio = b"".join(chunks)
+    samples, rate = sf.read(io.BytesIO(audio), dtype="float32")  # one valid WAV stream
+    assert rate == RATE and len(samples) > 0
+    assert await stt(emulator).transcribe(audio) == text
+
+
+async def test_flac_cannot_span_several_requests(emulator: Emulator) -> None:
+    with pytest.raises(ConfigurationError, match="FLAC"):
+        tts(emulator, response_format="flac", max_chars=50).synthesize("A. " * 40)
+    assert emulator.requests == []
+
+
+async def test_retried_only_when_nothing_was_processed(emulator: Emulator) -> None:
+    emulator.fail_next("status=429;retry_after_ms=5")
+    emulator.fail_next("status=503")
+    assert await speak(tts(emulator), SENTENCE)
+    assert len(emulator.requests) == 3
+    emulator.fail_next("status=500")
+    with pytest.raises(InternalServerError):
+        await speak(tts(emulator), SENTENCE)
+    assert len(emulator.requests) == 4
+
+
+async def test_no_connection_at_all_is_retried_then_raised() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    t = OpenAITTSTransport(base_url=f"http://127.0.0.1:{port}/v1", retry=FAST)
+    with pytest.raises(ConnectError):
+        await speak(t, SENTENCE)
+
+
+async def test_nothing_is_retried_after_audio_was_yielded(emulator: Emulator) -> None:
+    emulator.fail_next("drop_after=2")
+    received: list[bytes] = []
+    with pytest.raises(StreamCutError):
+        async for chunk in tts(emulator, response_format="wav").synthesize(SENTENCE * 4):
+            received.append(chunk)
+    assert received and len(emulator.requests) == 1
+    # A later piece of a long text that hits a rate limit is not retried either: audio was heard.
+    t = tts(emulator, response_format="pcm", max_chars=60)
+    stream = t.synthesize("First part of the speech is here. Second part follows right after it.")
+    first = await anext(stream)
+    emulator.fail_next("status=429;retry_after_ms=1")
+    with pytest.raises(RateLimitError):
+        async for _ in stream:
+            pass
+    assert first and len(emulator.requests) == 3
+
+
+async def test_arrays_at_a_chosen_rate(emulator: Emulator) -> None:
+    for fmt in ("pcm", "mp3", "wav"):
+        samples, rate = await tts(emulator, response_format=fmt).synthesize_array(SENTENCE, rate=16000)
+        assert rate == 16000 and samples.dtype == np.float32 and len(samples) > 16000
+        assert await stt(emulator).transcribe_array(samples, 16000) == SENTENCE
+
+
+def test_tts_validation_and_round_trip() -> None:
+    base: dict[str, Any] = {"base_url": "http://127.0.0.1:1/v1"}
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"speed": 5.0}, "speed"),
+        ({"response_format": "ogg"}, "response_format"),
+        ({"voice": ""}, "voice"),
+        ({"max_chars": 5000}, "max_chars"),
+    ]
+    for bad, field in cases:
+        with pytest.raises(ConfigurationError, match=field):
+            OpenAITTSTransport(**base, **bad)
+    t = OpenAITTSTransport(**base, voice="nova", speed=1.5, instructions="calm", response_format="opus")
+    assert from_dict(t.to_dict()).to_dict() == t.to_dict()
+    with pytest.raises(ConfigurationError, match="text"):
+        t.synthesize("   ")
+
+
+async def test_stt_sends_its_fields_and_raw_pcm_as_wav(emulator: Emulator) -> None:
+    pcm16k = float_to_pcm16(resample(encode_speech(SENTENCE), RATE, 16000))
+    t = stt(emulator, model="whisper-1", language="en", prompt="foxes", temperature=0.2)
+    assert await t.transcribe(pcm16k, "audio/pcm;rate=16000") == SENTENCE
+    sent = emulator.requests[0].body
+    assert sent["model"] == "whisper-1" and sent["language"] == "en" and sent["prompt"] == "foxes"
+    assert sent["temperature"] == "0.2" and sent["file"]["filename"] == "audio.wav"
+
+
+@pytest.mark.parametrize("fmt", ["flac", "ogg", "mp3"])
+async def test_stt_names_the_upload_by_its_real_format(emulator: Emulator, fmt: str) -> None:
+    data = encode_audio(encode_speech(SENTENCE), RATE, fmt)
+    assert await stt(emulator).transcribe(data, "audio/wav") == SENTENCE  # the bytes win over the label
+    assert emulator.requests[0].body["file"]["filename"] == f"audio.{fmt if fmt != 'mp3' else 'mp3'}"
+
+
+@pytest.mark.parametrize(
+    ("media", "message"), [("audio/pcm", "rate"), ("video/x-unknown", "takes wav"), ("nonsense", "media_type")]
+)
+async def test_stt_refuses_before_sending(emulator: Emulator, media: str, message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        await stt(emulator).transcribe(b"\x00\x01" * 100, media)
+    assert emulator.requests == []
+
+
+@pytest.mark.parametrize(
+    ("fault", "error", "text"),
+    [
+        ("status=400;body=detail;message=Unsupported response_format: text", BadRequestError, "Unsupported"),
+        ("status=500;body=text;message=Internal Server Error", InternalServerError, "Internal Server Error"),
+    ],
+)
+async def test_stt_error_shapes(emulator: Emulator, fault: str, error: type[Exception], text: str) -> None:
+    emulator.fail_next(fault, times=3)
+    with pytest.raises(error, match=text):
+        await stt(emulator).transcribe(encode_audio(encode_speech("x."), RATE, "wav"))
+
+
+async def test_bad_audio_is_a_400_in_openai_shape(emulator: Emulator) -> None:
+    with pytest.raises(BadRequestError, match="Invalid file format"):
+        await stt(emulator).transcribe(b"RIFF" + b"\x00" * 4 + b"WAVE" + b"junk" * 10)
+
+
+async def test_stt_retries_resend_the_whole_form(emulator: Emulator) -> None:
+    emulator.fail_next("status=503")
+    assert await stt(emulator).transcribe(encode_audio(encode_speech(SENTENCE), RATE, "wav")) == SENTENCE
+    assert len(emulator.requests) == 2 and emulator.requests[1].body["file"]["filename"] == "audio.wav"
+
+
+async def test_a_long_recording_is_cut_at_pauses_and_timed_from_its_start(emulator: Emulator) -> None:
+    sentences = [f"This is sentence {i} of a long recording." for i in range(30)]
+    audio = encode_audio(encode_speech(" ".join(sentences)), RATE, "wav")
+    assert len(audio) > 4 * 1024 * 1024
+    whole = await stt(emulator, max_upload_bytes=64 * 1024 * 1024).transcribe_segments(audio)
+    cut = await stt(emulator, max_upload_bytes=1024 * 1024, max_concurrency=3).transcribe_segments(audio)
+    uploads = [r for r in emulator.requests if isinstance(r.body, dict) and r.body.get("file")]
+    assert len(uploads) > 4 and cut.text == whole.text == " ".join(sentences)
+    assert [s.text for s in cut.segments] == sentences
+    assert all(
+        abs(a.start - b.start) < 0.05 and abs(a.end - b.end) < 0.05
+        for a, b in zip(cut.segments, whole.segments, strict=True)
+    )
+    assert cut.duration == pytest.approx(whole.duration, abs=0.1)
+
+
+def test_stt_validation_and_round_trip() -> None:
+    base: dict[str, Any] = {"base_url": "http://127.0.0.1:1/v1"}
+    stt_cases: list[tuple[dict[str, Any], str]] = [
+        ({"temperature": 2}, "temperature"),
+        ({"response_format": "srt"}, "response_format"),
+        ({"max_upload_bytes": 10}, "max_upload_bytes"),
+        ({"extra_fields": {"a": 1}}, "extra_fields"),
+    ]
+    for bad, field in stt_cases:
+        with pytest.raises(ConfigurationError, match=field):
+            OpenAISTTTransport(**base, **bad)
+    t = OpenAISTTTransport(**base, language="de", response_format="verbose_json", max_concurrency=2)
+    assert from_dict(t.to_dict()).to_dict() == t.to_dict()
