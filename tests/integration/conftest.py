@@ -41,3 +41,24 @@ def llamacpp_url() -> Iterator[str]:
             proc.wait()
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+@pytest.fixture(scope="session")
+def speech_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """(piper_url, whisper_url): the real speech servers, started from .venv-speech."""
+    from .speech_servers import VENV, piper, whisper
+
+    if not (VENV / "bin" / "faster-whisper-server").exists():
+        pytest.fail(f"{VENV} has no speech servers: run `make setup`")
+    with piper(tmp_path_factory.mktemp("piper")) as tts_url, whisper() as stt_url:
+        yield tts_url, stt_url
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Word error rates measured against the real speech servers, when those tests ran."""
+    from .test_speech_servers import WER
+
+    if WER:
+        terminalreporter.section("word error rate (Piper -> Whisper)")
+        for label, rate in WER:
+            terminalreporter.write_line(f"{rate:6.1%}  {label}")

@@ -1,0 +1,98 @@
+"""Real speech: Piper (local-tts-studio) speaks through OpenAITTSTransport, Whisper (faster-whisper-server)
+listens through OpenAISTTTransport, and the sentence comes back. Word error rates are printed in the
+test summary."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pytest
+
+from axio_omni import BadRequestError, InternalServerError, OpenAISTTTransport, OpenAITTSTransport, RetryPolicy
+from axio_omni.audio import encode_audio, float_to_pcm16
+
+pytestmark = pytest.mark.integration
+SENTENCES = [
+    "The quick brown fox jumps over the lazy dog.",
+    "Please call me back after the meeting tomorrow morning.",
+    "We need three tickets for the train to Boston.",
+]
+WER: list[tuple[str, float]] = []
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    """Edit distance between the word sequences, over the reference's length (case and punctuation ignored)."""
+    ref, hyp = (re.findall(r"[a-z0-9']+", s.lower()) for s in (reference, hypothesis))
+    row = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        prev, row[0] = row[0], i
+        for j, h in enumerate(hyp, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
+    return row[len(hyp)] / max(len(ref), 1)
+
+
+def tts(url: str, **kw: Any) -> OpenAITTSTransport:
+    kw.setdefault("response_format", "wav")
+    return OpenAITTSTransport(base_url=url, model="tts-1", **kw)
+
+
+def stt(url: str, **kw: Any) -> OpenAISTTTransport:
+    return OpenAISTTTransport(base_url=url, model="whisper-1", language="en", **kw)
+
+
+async def test_piper_speech_comes_back_from_whisper(speech_urls: tuple[str, str]) -> None:
+    piper, whisper = speech_urls
+    for sentence in SENTENCES:
+        audio = b"".join([chunk async for chunk in tts(piper).synthesize(sentence)])
+        heard = await stt(whisper).transcribe(audio, "audio/wav")
+        rate = word_error_rate(sentence, heard)
+        WER.append((f"wav round trip: {sentence!r} -> {heard!r}", rate))
+        assert rate <= 0.15, heard
+
+
+async def test_raw_16khz_pcm(speech_urls: tuple[str, str]) -> None:
+    piper, whisper = speech_urls
+    samples, rate = await tts(piper, response_format="pcm").synthesize_array(SENTENCES[1], rate=16000)
+    assert rate == 16000
+    heard = await stt(whisper).transcribe(float_to_pcm16(samples), "audio/pcm;rate=16000")
+    error = word_error_rate(SENTENCES[1], heard)
+    WER.append((f"raw 16 kHz PCM: {heard!r}", error))
+    assert error <= 0.15, heard
+
+
+async def test_a_long_recording_is_cut_into_pieces_and_timed(speech_urls: tuple[str, str]) -> None:
+    piper, whisper = speech_urls
+    rate = 16000
+    pause = np.zeros(int(0.8 * rate), np.float32)
+    spoken = [(await tts(piper).synthesize_array(s, rate=rate))[0] for s in SENTENCES * 8]
+    recording = np.concatenate([part for s in spoken for part in (s, pause)])
+    audio = encode_audio(recording, rate, "wav")
+    assert len(audio) > 2 * 1024 * 1024
+    transcript = await stt(whisper, max_upload_bytes=1024 * 1024, max_concurrency=2).transcribe_segments(audio)
+    reference = " ".join(SENTENCES * 8)
+    error = word_error_rate(reference, transcript.text)
+    WER.append((f"{len(recording) / rate:.0f} s recording in pieces of at most 1 MiB", error))
+    assert error <= 0.15, transcript.text
+    starts = [s.start for s in transcript.segments]
+    assert starts == sorted(starts) and transcript.segments[-1].end > 0.8 * len(recording) / rate
+
+
+async def test_whisper_error_shapes(speech_urls: tuple[str, str]) -> None:
+    _, whisper = speech_urls
+    audio = encode_audio(np.zeros(16000, np.float32), 16000, "wav")
+    with pytest.raises(BadRequestError, match="Unsupported response_format"):
+        await stt(whisper, response_format="text", retry=RetryPolicy.none()).transcribe(audio)
+    with pytest.raises(InternalServerError) as info:
+        await stt(whisper, retry=RetryPolicy.none()).transcribe(b"RIFF\x00\x00\x00\x00WAVEnot really audio")
+    assert info.value.status == 500 and info.value.message
+
+
+async def test_piper_pcm_rate_and_refused_formats(speech_urls: tuple[str, str]) -> None:
+    piper, _ = speech_urls
+    samples, rate = await tts(piper, response_format="pcm").synthesize_array("Hello.")
+    assert rate == 22050 and len(samples) > 0  # its own rate, read from x-sample-rate
+    with pytest.raises(BadRequestError) as info:
+        await tts(piper, response_format="mp3", retry=RetryPolicy.none()).synthesize_array("Hello.")
+    assert info.value.code == "unsupported_response_format"
