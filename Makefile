@@ -57,6 +57,7 @@ bench: $(FULL)
 	$(PIP) install -e '.[bench]'
 	$(PY) benchmarks/bench_chat.py
 	$(PY) benchmarks/bench_embed.py
+	$(PY) benchmarks/bench_audio.py
 
 clean:
 	rm -rf $(VENV) $(SPEECH) .mypy_cache .pytest_cache .ruff_cache .hypothesis

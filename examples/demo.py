@@ -1,5 +1,6 @@
 """The offline demo against the emulator: an axio Agent with a tool streaming through OpenAITransport,
-then a small retrieval step through OpenAIEmbeddingTransport.
+a small retrieval step through OpenAIEmbeddingTransport, and a spoken round trip (TTS to a WAV
+file, then STT back).
 
 Run with ``make demo``. No key and no network: the emulator listens on a loopback port.
 """
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import tempfile
+from pathlib import Path
 
 import numpy as np
 from axio.agent import Agent
@@ -15,7 +18,13 @@ from axio.context import MemoryContextStore
 from axio.events import IterationStart, SessionEndEvent, TextDelta, ToolResult, ToolUseStart
 from axio.tool import Tool
 
-from axio_omni import OpenAIEmbeddingTransport, OpenAITransport, TransportPool
+from axio_omni import (
+    OpenAIEmbeddingTransport,
+    OpenAISTTTransport,
+    OpenAITransport,
+    OpenAITTSTransport,
+    TransportPool,
+)
 from axio_omni.emulator import Emulator
 
 
@@ -53,6 +62,10 @@ async def main() -> None:
                         f"{usage.output_tokens} output = {usage.total_tokens} tokens\n"
                     )
         await retrieve(OpenAIEmbeddingTransport(base_url=emu.base_url, pool=pool))
+        await round_trip(
+            OpenAITTSTransport(base_url=emu.base_url, response_format="wav", pool=pool),
+            OpenAISTTTransport(base_url=emu.base_url, pool=pool),
+        )
 
 
 DOCUMENTS = [
@@ -75,6 +88,18 @@ async def retrieve(embeddings: OpenAIEmbeddingTransport) -> None:
         say(f"  {scores[i]:.3f}  {DOCUMENTS[i]}\n")
     best = DOCUMENTS[int(np.argmax(scores))]
     say(f"best match: {best!r} ({docs.vectors.shape[1]} dimensions, {docs.usage.prompt_tokens} tokens)\n")
+
+
+async def round_trip(tts: OpenAITTSTransport, stt: OpenAISTTTransport) -> None:
+    """Speak a sentence into a WAV file, then transcribe the file back."""
+    sentence = "Speech made offline comes back as the same words."
+    path = Path(tempfile.gettempdir()) / "axio-omni-demo.wav"
+    with path.open("wb") as out:
+        async for chunk in tts.synthesize(sentence):
+            out.write(chunk)
+    heard = await stt.transcribe(path.read_bytes(), "audio/wav")
+    say(f"\nspeech> {sentence!r} -> {path} ({path.stat().st_size:,} bytes)\n")
+    say(f"heard>  {heard!r} ({'same words' if heard == sentence else 'DIFFERENT'})\n")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ def test_demo_streams_a_tool_round_trip_offline() -> None:
     assert "The get_weather tool returned: 18 degrees and sunny in Paris" in out
     assert "stop: end_turn; usage:" in out
     assert "best match: 'Sourdough bread needs a starter, flour, water and patience.'" in out
+    assert "heard>  'Speech made offline comes back as the same words.' (same words)" in out
 
 
 def test_console_script_is_installed() -> None:
