@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 import tracemalloc
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 import numpy as np
@@ -79,8 +80,12 @@ async def tts_streaming(url: str, rounds: int) -> None:
     async with aiohttp.ClientSession() as session, TransportPool() as pool:
         t = OpenAITTSTransport(base_url=url, model="tts-1", pool=pool)
         assert await floor(session) == await ours(t) == SIZE
+        clients: dict[str, Callable[[], Awaitable[int]]] = {
+            "floor": lambda: floor(session),
+            "synthesize": lambda: ours(t),
+        }
         for _ in range(rounds):
-            for name, run in (("floor", lambda: floor(session)), ("synthesize", lambda: ours(t))):
+            for name, run in clients.items():
                 gc.collect()
                 started = time.perf_counter()
                 await run()
@@ -110,7 +115,7 @@ def resampling() -> None:
     tone = (0.5 * np.sin(2 * np.pi * 1000 * np.arange(16000 * 2) / 16000)).astype(np.float32)
     reference = (0.5 * np.sin(2 * np.pi * 1000 * np.arange(24000 * 2) / 24000)).astype(np.float32)
 
-    def snr(out: np.ndarray) -> float:  # type: ignore[type-arg]
+    def snr(out: np.ndarray) -> float:
         s, r = out[2000:-2000], reference[2000:-2000]
         return float(10 * np.log10(np.sum(r**2) / np.sum((s - r) ** 2)))
 
