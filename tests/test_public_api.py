@@ -50,3 +50,14 @@ def test_embedding_entry_point_is_declared() -> None:
 
     (ep,) = [e for e in entry_points(group="axio.transport.embedding") if e.value.startswith("axio_omni")]
     assert ep.load() is axio_omni.OpenAIEmbeddingTransport
+
+
+def test_speech_entry_points_are_declared() -> None:
+    from importlib.metadata import entry_points
+
+    for group, cls in (
+        ("axio.transport.tts", axio_omni.OpenAITTSTransport),
+        ("axio.transport.stt", axio_omni.OpenAISTTTransport),
+    ):
+        (ep,) = [e for e in entry_points(group=group) if e.value.startswith("axio_omni")]
+        assert ep.load() is cls
