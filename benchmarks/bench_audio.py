@@ -16,10 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import socket
 import statistics
-import subprocess
-import sys
 import time
 import tracemalloc
 from collections.abc import Awaitable, Callable
@@ -27,6 +24,7 @@ from collections.abc import Awaitable, Callable
 import aiohttp
 import numpy as np
 from aiohttp import web
+from processes import canned_and_emulator, serve_app
 
 from axio_omni import OpenAISTTTransport, OpenAITTSTransport, TransportPool
 from axio_omni.audio import Resampler, encode_audio, resample
@@ -48,16 +46,9 @@ def serve_canned() -> None:
         await resp.write_eof()
         return resp
 
-    async def main() -> None:
-        app = web.Application()
-        app.router.add_post("/v1/audio/speech", handle)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        print(runner.addresses[0][1], flush=True)
-        await asyncio.Event().wait()
-
-    asyncio.run(main())
+    app = web.Application()
+    app.router.add_post("/v1/audio/speech", handle)
+    serve_app(app)
 
 
 async def tts_streaming(url: str, rounds: int) -> None:
@@ -126,12 +117,6 @@ def resampling() -> None:
     )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def long_transcription(url: str, hours: float) -> None:
     rate = 16000
     total = int(hours * 3600 * rate)
@@ -170,20 +155,10 @@ def main() -> None:
     if args.serve_canned:
         serve_canned()
         return
-    canned = subprocess.Popen([sys.executable, __file__, "--serve-canned"], stdout=subprocess.PIPE, text=True)
-    port = free_port()
-    emulator = subprocess.Popen(
-        [sys.executable, "-m", "axio_omni.cli", "serve", "--port", str(port)], stderr=subprocess.DEVNULL
-    )
-    try:
-        assert canned.stdout is not None
-        asyncio.run(tts_streaming(f"http://127.0.0.1:{int(canned.stdout.readline())}/v1", args.rounds))
+    with canned_and_emulator(__file__) as (canned, emulator):
+        asyncio.run(tts_streaming(canned, args.rounds))
         resampling()
-        asyncio.run(long_transcription(f"http://127.0.0.1:{port}/v1", args.hours))
-    finally:
-        for proc in (canned, emulator):
-            proc.terminate()
-            proc.wait()
+        asyncio.run(long_transcription(emulator, args.hours))
 
 
 if __name__ == "__main__":

@@ -18,9 +18,7 @@ import asyncio
 import base64
 import gc
 import json
-import socket
 import statistics
-import subprocess
 import sys
 import time
 import tracemalloc
@@ -30,6 +28,7 @@ from typing import Any
 import aiohttp
 import numpy as np
 from aiohttp import web
+from processes import canned_and_emulator, serve_app
 
 from axio_omni import OpenAIEmbeddingTransport, TransportPool
 
@@ -59,17 +58,9 @@ def serve_canned() -> None:
         fmt = (await request.json()).get("encoding_format", "float")
         return web.Response(body=bodies[fmt], content_type="application/json")
 
-    async def main() -> None:
-        app = web.Application(client_max_size=2**26)
-        app.router.add_post("/v1/embeddings", handle)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        print(runner.addresses[0][1], flush=True)
-        await asyncio.Event().wait()
-
-    asyncio.run(main())
+    app = web.Application(client_max_size=2**26)
+    app.router.add_post("/v1/embeddings", handle)
+    serve_app(app)
 
 
 async def floor(session: aiohttp.ClientSession, url: str) -> int:
@@ -121,12 +112,6 @@ async def side_by_side(url: str, rounds: int) -> None:
     )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def corpus(url: str, texts: int) -> None:
     corpus = [f"passage {i} about topic {i % 97} and item {i % 13}" for i in range(texts)]
     async with TransportPool() as pool:
@@ -159,22 +144,10 @@ def main() -> None:
     if args.serve_canned:
         serve_canned()
         return
-    canned = subprocess.Popen([sys.executable, __file__, "--serve-canned"], stdout=subprocess.PIPE, text=True)
-    port = free_port()
-    emulator = subprocess.Popen(
-        [sys.executable, "-m", "axio_omni.cli", "serve", "--port", str(port)], stderr=subprocess.DEVNULL
-    )
-    try:
-        assert canned.stdout is not None
-        canned_port = int(canned.stdout.readline())
-        asyncio.run(side_by_side(f"http://127.0.0.1:{canned_port}/v1", args.rounds))
-        time.sleep(1.0)  # the emulator is up by now; its own start is not what is measured
+    with canned_and_emulator(__file__) as (canned, emulator):
+        asyncio.run(side_by_side(canned, args.rounds))
         print(f"{args.texts:,} short texts through the emulator (256 dims, batches of 2048):")
-        asyncio.run(corpus(f"http://127.0.0.1:{port}/v1", args.texts))
-    finally:
-        for proc in (canned, emulator):
-            proc.terminate()
-            proc.wait()
+        asyncio.run(corpus(emulator, args.texts))
 
 
 if __name__ == "__main__":

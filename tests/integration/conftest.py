@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from .speech_servers import stop
+
 API_KEY = "sk-llamacpp-test"
 
 
@@ -33,12 +35,7 @@ def llamacpp_url() -> Iterator[str]:
             pytest.fail(f"llama.cpp server did not start (exit code {proc.poll()}); run `make setup` to install it")
         yield line + "/v1"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         if proc.stdout is not None:
             proc.stdout.close()
 

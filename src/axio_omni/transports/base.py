@@ -25,7 +25,7 @@ from ..retry import RetryPolicy
 from ..serial import Serializable
 from .http import Request
 
-__all__ = ["DEFAULT_BASE_URL", "HTTPTransport", "Timeouts", "default_base_url"]
+__all__ = ["DEFAULT_BASE_URL", "HTTPTransport", "Timeouts", "default_base_url", "json_fields"]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 #: Header names that carry credentials; they belong in ``secret_headers``, which is never written
@@ -63,6 +63,20 @@ class Timeouts(Serializable):
             value = getattr(self, name)
             if value is not None and (not math.isfinite(value) or value <= 0):
                 raise ConfigurationError(f"Timeouts.{name} must be a positive number or None, got {value!r}")
+
+
+def json_fields(value: object, name: str, *, reserved: tuple[str, ...]) -> Mapping[str, Any]:
+    """``value`` checked as extra JSON body fields that set none of ``reserved``, and frozen."""
+    if not isinstance(value, Mapping):
+        raise ConfigurationError(f"{name} must be a mapping, got {type(value).__name__}")
+    clash = sorted(set(reserved) & set(value))
+    if clash:
+        raise ConfigurationError(f"{name}[{clash[0]!r}] is set by the transport itself")
+    try:
+        json.dumps(dict(value), allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"{name} is not JSON data: {exc}") from None
+    return MappingProxyType(dict(value))
 
 
 def _frozen_map(value: Mapping[str, str], name: str) -> Mapping[str, str]:

@@ -14,7 +14,6 @@ import logging
 import math
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any, ClassVar, Literal, Self, cast
 
 from axio.events import StreamEvent
@@ -27,7 +26,7 @@ from ..errors import ConfigurationError, MalformedResponseError
 from ..models import DEFAULT_CHAT_MODEL, chat_catalogue, model_spec
 from ..wire.chat_request import chat_messages, chat_tools
 from ..wire.chat_stream import ChatStreamDecoder
-from .base import HTTPTransport
+from .base import HTTPTransport, json_fields
 from .http import Request, open_response, read_all, read_chunk
 
 __all__ = ["OpenAITransport"]
@@ -35,7 +34,7 @@ __all__ = ["OpenAITransport"]
 log = logging.getLogger("axio_omni.chat")
 
 #: Body fields this transport writes itself; ``extra_body`` may not replace them.
-_OWN_FIELDS = frozenset({"messages", "stream", "model"})
+_OWN_FIELDS = ("messages", "stream", "model")
 
 
 @dataclass(slots=True, kw_only=True)
@@ -105,16 +104,7 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
             (None, "none", "minimal", "low", "medium", "high", "xhigh", "max"),
         )
         _check_choice("tool_choice", self.tool_choice, (None, "auto", "required", "none"))
-        if not isinstance(self.extra_body, Mapping):
-            raise ConfigurationError(f"extra_body must be a mapping, got {type(self.extra_body).__name__}")
-        clash = _OWN_FIELDS & set(self.extra_body)
-        if clash:
-            raise ConfigurationError(f"extra_body[{sorted(clash)[0]!r}] is set by the transport itself")
-        try:
-            json.dumps(dict(self.extra_body), allow_nan=False)
-        except (TypeError, ValueError) as exc:
-            raise ConfigurationError(f"extra_body is not JSON data: {exc}") from None
-        self.extra_body = MappingProxyType(dict(self.extra_body))
+        self.extra_body = json_fields(self.extra_body, "extra_body", reserved=_OWN_FIELDS)
 
     @property
     def spec(self) -> ModelSpec:

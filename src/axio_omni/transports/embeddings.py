@@ -10,10 +10,8 @@ returned as if complete. Vectors are asked for in base64 and decoded with numpy.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any, ClassVar, Literal
 
 import aiohttp
@@ -33,7 +31,7 @@ from ..wire.embeddings import (
     plan_batches,
     read_embeddings,
 )
-from .base import HTTPTransport
+from .base import HTTPTransport, json_fields
 from .concurrency import all_or_nothing
 from .http import read_all
 
@@ -93,13 +91,7 @@ class OpenAIEmbeddingTransport(HTTPTransport, EmbeddingTransport):
             raise ConfigurationError(f"encoding_format must be 'base64' or 'float', got {self.encoding_format!r}")
         if self.cache is not None and (not isinstance(self.cache, str) or not self.cache):
             raise ConfigurationError(f"cache must be None, ':memory:' or a file path, got {self.cache!r}")
-        if not isinstance(self.extra_body, Mapping) or "input" in self.extra_body:
-            raise ConfigurationError("extra_body must be a mapping that does not set 'input'")
-        try:
-            json.dumps(dict(self.extra_body), allow_nan=False)
-        except (TypeError, ValueError) as exc:
-            raise ConfigurationError(f"extra_body is not JSON data: {exc}") from None
-        self.extra_body = MappingProxyType(dict(self.extra_body))
+        self.extra_body = json_fields(self.extra_body, "extra_body", reserved=("input",))
         self._cache = open_cache(self.cache)
 
     # ── the axio protocol and its array form ───────────────────────────────────────────────────

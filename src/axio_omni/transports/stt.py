@@ -29,6 +29,7 @@ from ..audio.split import Piece, iter_pieces
 from ..errors import ConfigurationError
 from ..wire.speech import Transcript, read_transcription
 from .base import HTTPTransport
+from .concurrency import all_or_nothing
 from .http import read_all
 
 __all__ = ["OpenAISTTTransport"]
@@ -200,17 +201,7 @@ class OpenAISTTTransport(HTTPTransport, STTTransport):
                 upload = _Upload(piece.data, "audio.flac", "audio/flac", piece.start)
                 results[n] = await self._send(session, upload, response_format)
 
-        tasks = [
-            asyncio.ensure_future(produce()),
-            *(asyncio.ensure_future(consume()) for _ in range(self.max_concurrency)),
-        ]
-        try:
-            await asyncio.gather(*tasks)
-        except BaseException:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            raise
+        await all_or_nothing([produce(), *(consume() for _ in range(self.max_concurrency))])
         parts = [results[i] for i in sorted(results)]
         return Transcript(
             " ".join(p.text for p in parts if p.text),

@@ -9,10 +9,8 @@ or no connection at all); once audio has been yielded, a failure raises.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -23,7 +21,7 @@ from ..audio.pcm import Samples
 from ..errors import ConfigurationError, ConnectError, OmniError
 from ..retry import RetryPolicy
 from ..wire.speech import MAX_SPEECH_CHARS, SPEECH_FORMATS, WavJoiner, speech_request, split_text
-from .base import HTTPTransport
+from .base import HTTPTransport, json_fields
 from .http import open_response, read_chunk
 
 __all__ = ["OpenAITTSTransport", "not_processed"]
@@ -67,13 +65,7 @@ class OpenAITTSTransport(HTTPTransport, TTSTransport):
             raise ConfigurationError(f"speed must be between 0.25 and 4.0, got {self.speed!r}")
         if not isinstance(self.max_chars, int) or not 1 <= self.max_chars <= MAX_SPEECH_CHARS:
             raise ConfigurationError(f"max_chars must be between 1 and {MAX_SPEECH_CHARS}, got {self.max_chars!r}")
-        if not isinstance(self.extra_body, Mapping) or "input" in self.extra_body:
-            raise ConfigurationError("extra_body must be a mapping that does not set 'input'")
-        try:
-            json.dumps(dict(self.extra_body), allow_nan=False)
-        except (TypeError, ValueError) as exc:
-            raise ConfigurationError(f"extra_body is not JSON data: {exc}") from None
-        self.extra_body = MappingProxyType(dict(self.extra_body))
+        self.extra_body = json_fields(self.extra_body, "extra_body", reserved=("input",))
 
     def synthesize(self, text: str, *, voice: str | None = None) -> AsyncIterator[bytes]:
         """Audio of ``text`` in ``response_format``, streamed; arguments are checked before any request."""

@@ -1,0 +1,53 @@
+"""The servers a benchmark runs in processes of its own, so that they never share its CPU time slice."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from aiohttp import web
+
+__all__ = ["canned_and_emulator", "serve_app"]
+
+
+def serve_app(app: web.Application) -> None:
+    """Run ``app`` on a free loopback port, printing the port first; for a ``--serve-canned`` child."""
+
+    async def main() -> None:
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        print(runner.addresses[0][1], flush=True)
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def canned_and_emulator(script: str) -> Iterator[tuple[str, str]]:
+    """Base URLs of ``script --serve-canned`` and of ``axio-omni serve``, each in its own process."""
+    canned = subprocess.Popen([sys.executable, script, "--serve-canned"], stdout=subprocess.PIPE, text=True)
+    port = _free_port()
+    emulator = subprocess.Popen(
+        [sys.executable, "-m", "axio_omni.cli", "serve", "--port", str(port)], stderr=subprocess.DEVNULL
+    )
+    try:
+        assert canned.stdout is not None
+        canned_url = f"http://127.0.0.1:{int(canned.stdout.readline())}/v1"
+        time.sleep(1.0)  # the emulator's own start is not what is measured
+        yield canned_url, f"http://127.0.0.1:{port}/v1"
+    finally:
+        for proc in (canned, emulator):
+            proc.terminate()
+            proc.wait()
