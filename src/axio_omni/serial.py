@@ -51,7 +51,6 @@ class Serializable:
 
     def to_dict(self, *, include_secrets: bool = False) -> dict[str, Any]:
         """Every setting as JSON-safe values; secrets only when ``include_secrets`` is true."""
-        hints = _hints(type(self))
         out: dict[str, Any] = {"type": self.type_name}
         for f in dataclasses.fields(self):  # type: ignore[arg-type]
             if f.metadata.get("runtime"):
@@ -59,7 +58,7 @@ class Serializable:
             value = getattr(self, f.name)
             if f.metadata.get("secret") and not include_secrets:
                 continue
-            out[f.name] = _encode(value, hints[f.name], f.name)
+            out[f.name] = _encode(value, f.name)
         return out
 
     @classmethod
@@ -180,8 +179,8 @@ _CODECS: dict[type, tuple[Callable[[Any], Any], Callable[[Any, str], Any]]] = {
 }
 
 
-def _encode(value: Any, hint: Any, path: str) -> Any:
-    """``value`` as JSON-safe data; ``hint`` is the field's annotation."""
+def _encode(value: Any, path: str) -> Any:
+    """``value`` as JSON-safe data; ``path`` names it in errors."""
     if value is None:
         return None
     codec = _CODECS.get(type(value))
@@ -192,9 +191,9 @@ def _encode(value: Any, hint: Any, path: str) -> Any:
         out.pop("type", None)
         return out
     if isinstance(value, Mapping):
-        return {str(k): _encode(v, Any, f"{path}.{k}") for k, v in value.items()}
+        return {str(k): _encode(v, f"{path}.{k}") for k, v in value.items()}
     if isinstance(value, (list, tuple, frozenset)):
-        return [_encode(v, Any, f"{path}[]") for v in value]
+        return [_encode(v, f"{path}[]") for v in value]
     if isinstance(value, float) and not math.isfinite(value):
         raise ConfigurationError(f"{path}: {value!r} has no JSON form")
     if isinstance(value, (str, int, float, bool)):

@@ -25,7 +25,15 @@ from ..retry import RetryPolicy
 from ..serial import Serializable
 from .http import Request
 
-__all__ = ["DEFAULT_BASE_URL", "HTTPTransport", "Timeouts", "default_base_url", "json_fields"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "HTTPTransport",
+    "Timeouts",
+    "default_base_url",
+    "json_fields",
+    "require_positive",
+    "require_text",
+]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 #: Header names that carry credentials; they belong in ``secret_headers``, which is never written
@@ -63,6 +71,21 @@ class Timeouts(Serializable):
             value = getattr(self, name)
             if value is not None and (not math.isfinite(value) or value <= 0):
                 raise ConfigurationError(f"Timeouts.{name} must be a positive number or None, got {value!r}")
+
+
+def require_text(name: str, value: object) -> None:
+    """Raise naming ``name`` unless ``value`` is a non-empty string."""
+    if not isinstance(value, str) or not value:
+        raise ConfigurationError(f"{name} must be a non-empty string, got {value!r}")
+
+
+def require_positive(name: str, value: object, *, optional: bool = False, minimum: int = 1) -> None:
+    """Raise naming ``name`` unless ``value`` is an integer of at least ``minimum`` (or None, if ``optional``)."""
+    if optional and value is None:
+        return
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        what = "a positive integer" if minimum == 1 else f"an integer of at least {minimum}"
+        raise ConfigurationError(f"{name} must be {what}{' or None' if optional else ''}, got {value!r}")
 
 
 def json_fields(value: object, name: str, *, reserved: tuple[str, ...]) -> Mapping[str, Any]:

@@ -26,8 +26,8 @@ from ..errors import ConfigurationError, MalformedResponseError
 from ..models import DEFAULT_CHAT_MODEL, chat_catalogue, model_spec
 from ..wire.chat_request import chat_messages, chat_tools
 from ..wire.chat_stream import ChatStreamDecoder
-from .base import HTTPTransport, json_fields
-from .http import Request, open_response, read_all, read_chunk
+from .base import HTTPTransport, json_fields, require_positive
+from .http import Request, finish, open_response, read_all, read_chunk
 
 __all__ = ["OpenAITransport"]
 
@@ -89,8 +89,7 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
         self.model = model
         _check_number("temperature", self.temperature, 0, 2)
         _check_number("top_p", self.top_p, 0, 1)
-        if self.max_tokens is not None and (not isinstance(self.max_tokens, int) or self.max_tokens < 1):
-            raise ConfigurationError(f"max_tokens must be a positive integer or None, got {self.max_tokens!r}")
+        require_positive("max_tokens", self.max_tokens, optional=True)
         if self.seed is not None and (not isinstance(self.seed, int) or isinstance(self.seed, bool)):
             raise ConfigurationError(f"seed must be an integer or None, got {self.seed!r}")
         stop: object = self.stop
@@ -155,7 +154,7 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
         session = self._session()
         resp = await open_response(session, request, self.retry, what=f"chat completion ({self.spec.id})")
         decoder = ChatStreamDecoder(think_tags=self.think_tags)
-        finished = False
+        complete = False
         try:
             content_type = resp.headers.get("Content-Type", "")
             if "json" in content_type and "event-stream" not in content_type:
@@ -169,13 +168,9 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
                     yield event
             for event in decoder.close():
                 yield event
-            finished = True
+            complete = True
         finally:
-            # A response left half-read cannot go back to the pool; one read to the end can.
-            if finished:
-                resp.release()
-            else:
-                resp.close()
+            finish(resp, complete)
 
     # ── model catalogue and plugin API ─────────────────────────────────────────────────────────
 

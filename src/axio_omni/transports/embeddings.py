@@ -31,7 +31,7 @@ from ..wire.embeddings import (
     plan_batches,
     read_embeddings,
 )
-from .base import HTTPTransport, json_fields
+from .base import HTTPTransport, json_fields, require_positive, require_text
 from .concurrency import all_or_nothing
 from .http import read_all
 
@@ -79,14 +79,10 @@ class OpenAIEmbeddingTransport(HTTPTransport, EmbeddingTransport):
 
     def __post_init__(self) -> None:
         self._validate_common()
-        if not isinstance(self.model, str) or not self.model:
-            raise ConfigurationError(f"model must be a non-empty string, got {self.model!r}")
+        require_text("model", self.model)
         for name in ("max_inputs", "max_tokens_per_request", "max_concurrency"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ConfigurationError(f"{name} must be a positive integer, got {value!r}")
-        if self.dimensions is not None and (not isinstance(self.dimensions, int) or self.dimensions < 1):
-            raise ConfigurationError(f"dimensions must be a positive integer or None, got {self.dimensions!r}")
+            require_positive(name, getattr(self, name))
+        require_positive("dimensions", self.dimensions, optional=True)
         if self.encoding_format not in ("base64", "float"):
             raise ConfigurationError(f"encoding_format must be 'base64' or 'float', got {self.encoding_format!r}")
         if self.cache is not None and (not isinstance(self.cache, str) or not self.cache):

@@ -27,7 +27,7 @@ from ..errors import (
 from ..pool import REUSED
 from ..retry import RetryPolicy, call_with_retry, parse_retry_after, parse_should_retry
 
-__all__ = ["Body", "Request", "open_response", "read_all", "read_chunk", "redact"]
+__all__ = ["Body", "Request", "finish", "open_response", "read_all", "read_chunk", "redact"]
 
 #: The most of an error body that is read; a proxy's error page can be large.
 _MAX_ERROR_BODY = 64 * 1024
@@ -162,6 +162,17 @@ async def open_response(
         return await _send_once(session, req, remaining)
 
     return await call_with_retry(policy, attempt, what=what, only=only)
+
+
+def finish(resp: aiohttp.ClientResponse, complete: bool) -> None:
+    """Hand a streamed response back: to the pool when read to the end, else closed.
+
+    A response left half-read cannot carry another request, so its connection is dropped.
+    """
+    if complete:
+        resp.release()
+    else:
+        resp.close()
 
 
 async def read_chunk(resp: aiohttp.ClientResponse, secret: str | None = None) -> bytes:

@@ -28,7 +28,7 @@ from ..audio import encode_audio, extension_for, parse_media_type, sniff_media_t
 from ..audio.split import Piece, iter_pieces
 from ..errors import ConfigurationError
 from ..wire.speech import Transcript, read_transcription
-from .base import HTTPTransport
+from .base import HTTPTransport, require_positive, require_text
 from .concurrency import all_or_nothing
 from .http import read_all
 
@@ -38,6 +38,14 @@ MAX_UPLOAD = 25 * 1024 * 1024
 #: Room left for the multipart envelope and form fields.
 _HEADROOM = 64 * 1024
 _DECODABLE = {"wav", "flac", "ogg", "mp3", "mpga"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Recording:
+    """A recording over the upload limit: its bytes (a format soundfile reads), to be cut into pieces."""
+
+    data: bytes
+    piece_seconds: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +75,7 @@ class OpenAISTTTransport(HTTPTransport, STTTransport):
 
     def __post_init__(self) -> None:
         self._validate_common()
-        if not isinstance(self.model, str) or not self.model:
-            raise ConfigurationError(f"model must be a non-empty string, got {self.model!r}")
+        require_text("model", self.model)
         if self.response_format not in ("json", "text", "verbose_json"):
             raise ConfigurationError(
                 f"response_format must be json, text or verbose_json, got {self.response_format!r}"
@@ -79,10 +86,8 @@ class OpenAISTTTransport(HTTPTransport, STTTransport):
             or not 0 <= self.temperature <= 1
         ):
             raise ConfigurationError(f"temperature must be between 0 and 1, got {self.temperature!r}")
-        if not isinstance(self.max_upload_bytes, int) or self.max_upload_bytes < 1024 * 1024:
-            raise ConfigurationError(f"max_upload_bytes must be at least 1 MiB, got {self.max_upload_bytes!r}")
-        if not isinstance(self.max_concurrency, int) or self.max_concurrency < 1:
-            raise ConfigurationError(f"max_concurrency must be a positive integer, got {self.max_concurrency!r}")
+        require_positive("max_upload_bytes", self.max_upload_bytes, minimum=1024 * 1024)
+        require_positive("max_concurrency", self.max_concurrency)
         if not isinstance(self.extra_fields, Mapping) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in self.extra_fields.items()
         ):
@@ -104,17 +109,17 @@ class OpenAISTTTransport(HTTPTransport, STTTransport):
         return await self._run(audio, media_type, "verbose_json")
 
     async def _run(self, audio: bytes, media_type: str, response_format: str) -> Transcript:
-        uploads = self._uploads(audio, media_type)
+        prepared = self._prepare(audio, media_type)
         self._require_key()
         session = self._session()
-        if isinstance(uploads, list):
-            return await self._send(session, uploads[0], response_format)
-        return await self._pieces(session, uploads, response_format)
+        if isinstance(prepared, _Upload):
+            return await self._send(session, prepared, response_format)
+        return await self._pieces(session, prepared, response_format)
 
     # ── preparing what is sent ─────────────────────────────────────────────────────────────────
 
-    def _uploads(self, audio: bytes, media_type: str) -> list[_Upload] | tuple[bytes, float]:
-        """One upload, or (for a recording that needs cutting) its decodable bytes and piece length."""
+    def _prepare(self, audio: bytes, media_type: str) -> _Upload | _Recording:
+        """One upload, or a recording that must be cut into pieces first."""
         if not isinstance(audio, (bytes, bytearray, memoryview)) or not len(audio):
             raise ConfigurationError("audio must be non-empty bytes")
         audio = bytes(audio)
@@ -138,13 +143,13 @@ class OpenAISTTTransport(HTTPTransport, STTTransport):
                 f"media_type {media_type!r}: the endpoint takes wav, mp3, mpga, m4a, mp4, webm, flac, ogg or raw PCM"
             )
         if len(audio) <= self.max_upload_bytes - _HEADROOM:
-            return [_Upload(audio, f"audio.{ext}", kind)]
+            return _Upload(audio, f"audio.{ext}", kind)
         if ext not in _DECODABLE:
             raise ConfigurationError(
                 f"{len(audio)} bytes of {kind} exceed the {self.max_upload_bytes}-byte limit, and {ext} cannot be "
                 "cut here; convert it to wav, flac, ogg or mp3"
             )
-        return audio, self._piece_seconds(audio)
+        return _Recording(audio, self._piece_seconds(audio))
 
     def _piece_seconds(self, audio: bytes) -> float:
         with sf.SoundFile(io.BytesIO(audio)) as f:
@@ -178,16 +183,13 @@ class OpenAISTTTransport(HTTPTransport, STTTransport):
         answer = await read_all(session, request, self.retry, what="transcription")
         return read_transcription(answer.data, answer.content_type).shifted(upload.start)
 
-    async def _pieces(
-        self, session: aiohttp.ClientSession, source: tuple[bytes, float], response_format: str
-    ) -> Transcript:
+    async def _pieces(self, session: aiohttp.ClientSession, recording: _Recording, response_format: str) -> Transcript:
         """Cut in a worker thread, transcribed concurrently, joined in order."""
-        audio, seconds = source
         queue: asyncio.Queue[tuple[int, Piece] | None] = asyncio.Queue(maxsize=self.max_concurrency)
         results: dict[int, Transcript] = {}
 
         async def produce() -> None:
-            pieces = iter_pieces(audio, seconds)
+            pieces = iter_pieces(recording.data, recording.piece_seconds)
             n = 0
             while (piece := await asyncio.to_thread(next, pieces, None)) is not None:
                 await queue.put((n, piece))
@@ -228,8 +230,7 @@ def _as_wav(samples: npt.ArrayLike, rate: int) -> bytes:
     array = np.asarray(samples, dtype=np.float32)
     if array.ndim not in (1, 2) or not array.size:
         raise ConfigurationError(f"samples must be a non-empty array of shape (n,) or (n, channels), got {array.shape}")
-    if not isinstance(rate, int) or isinstance(rate, bool) or rate <= 0:
-        raise ConfigurationError(f"rate must be a positive integer, got {rate!r}")
+    require_positive("rate", rate)
     if not math.isfinite(float(np.max(np.abs(array)))):
         raise ConfigurationError("samples contain NaN or infinity")
     return encode_audio(array, rate, "wav")

@@ -21,8 +21,8 @@ from ..audio.pcm import Samples
 from ..errors import ConfigurationError, ConnectError, OmniError
 from ..retry import RetryPolicy
 from ..wire.speech import MAX_SPEECH_CHARS, SPEECH_FORMATS, WavJoiner, speech_request, split_text
-from .base import HTTPTransport, json_fields
-from .http import open_response, read_chunk
+from .base import HTTPTransport, json_fields, require_text
+from .http import finish, open_response, read_chunk
 
 __all__ = ["OpenAITTSTransport", "not_processed"]
 
@@ -53,10 +53,8 @@ class OpenAITTSTransport(HTTPTransport, TTSTransport):
 
     def __post_init__(self) -> None:
         self._validate_common()
-        for name in ("model", "voice"):
-            value = getattr(self, name)
-            if not isinstance(value, str) or not value:
-                raise ConfigurationError(f"{name} must be a non-empty string, got {value!r}")
+        require_text("model", self.model)
+        require_text("voice", self.voice)
         if self.response_format not in SPEECH_FORMATS:
             raise ConfigurationError(f"response_format must be one of {SPEECH_FORMATS}, got {self.response_format!r}")
         if self.speed is not None and (
@@ -112,17 +110,16 @@ class OpenAITTSTransport(HTTPTransport, TTSTransport):
                 headers.update({k.lower(): v for k, v in resp.headers.items()})
             if joiner is not None:
                 joiner.start_piece()
-            finished = False
+            complete = False
             try:
                 while chunk := await read_chunk(resp, request.secret):
                     out = joiner.feed(chunk) if joiner is not None else chunk
                     if out:
                         yielded = True
                         yield out
-                finished = True
+                complete = True
             finally:
-                # Read to the end, the connection goes back to the pool; abandoned, it is closed.
-                resp.release() if finished else resp.close()
+                finish(resp, complete)
 
     async def synthesize_array(
         self, text: str, *, voice: str | None = None, rate: int | None = None
