@@ -2,7 +2,8 @@
 
 Also the two pieces of logic that let one call exceed an endpoint's limits: text cut at sentence
 boundaries for speech (4,096 characters a request), and recordings cut at their quietest moments
-for transcription (25 MB a request), with the WAV pieces of a long speech joined into one stream.
+for transcription (25 MB a request, cut by ``audio/split.py`` where ``quietest_cut`` says), with the WAV
+pieces of a long speech joined into one stream.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ __all__ = [
     "Segment",
     "Transcript",
     "WavJoiner",
-    "quiet_split_points",
     "quietest_cut",
     "read_transcription",
     "speech_request",
@@ -228,19 +228,3 @@ def quietest_cut(window: npt.NDArray[np.float32], rate: int, *, frame: float = 0
     energy = np.square(window[: frames * hop].reshape(frames, hop)).mean(axis=1)
     quiet = np.flatnonzero(energy <= 2.0 * float(energy.min()) + 1e-12)
     return int(quiet[-1]) * hop + hop // 2
-
-
-def quiet_split_points(
-    samples: npt.NDArray[np.float32], rate: int, max_samples: int, *, search: float = 30.0
-) -> list[int]:
-    """Sample offsets that cut ``samples`` into pieces of at most ``max_samples``, each at the quietest
-    moment within the last ``search`` seconds before the limit."""
-    cuts: list[int] = []
-    start, n = 0, len(samples)
-    while n - start > max_samples:
-        end = start + max_samples
-        low = max(start + 1, end - int(search * rate))
-        cut = low + quietest_cut(samples[low:end], rate)
-        cuts.append(cut)
-        start = cut
-    return cuts
