@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -63,9 +64,19 @@ def _inputs(raw: Any) -> list[str] | str:
     return texts
 
 
-async def handle_embeddings(
-    request: web.Request, body: Any, fault: Fault | None, limits: dict[str, int]
-) -> web.Response:
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """An embeddings request that passed every check."""
+
+    model: str
+    texts: list[str]
+    tokens: int
+    dimensions: int
+    fmt: str
+
+
+def _check(body: Any, limits: dict[str, int]) -> _Job | web.Response:
+    """The request as a job, or OpenAI's 400 for the first thing it gets wrong."""
     if not isinstance(body, dict) or not isinstance(body.get("model"), str) or not body["model"]:
         return error_response(400, "you must provide a model parameter", param="model")
     texts = _inputs(body.get("input"))
@@ -99,19 +110,23 @@ async def handle_embeddings(
     fmt = body.get("encoding_format", "float")
     if fmt not in ("float", "base64"):
         return error_response(400, f"Invalid 'encoding_format': {fmt!r}", param="encoding_format")
+    return _Job(body["model"], texts, sum(counts), dimensions, fmt)
+
+
+async def handle_embeddings(
+    request: web.Request, body: Any, fault: Fault | None, limits: dict[str, int]
+) -> web.Response:
+    job = _check(body, limits)
+    if isinstance(job, web.Response):
+        return job
     data = []
-    for i, text in enumerate(texts):
-        vector = embedding_vector(text, dimensions)
-        value: Any = base64.b64encode(vector.astype("<f4").tobytes()).decode() if fmt == "base64" else vector.tolist()
+    for i, text in enumerate(job.texts):
+        vector = embedding_vector(text, job.dimensions)
+        value: Any = (
+            base64.b64encode(vector.astype("<f4").tobytes()).decode() if job.fmt == "base64" else vector.tolist()
+        )
         data.append({"object": "embedding", "index": i, "embedding": value})
     if fault is not None and fault.drop_after is not None and request.transport is not None:
         request.transport.close()
-    tokens = sum(counts)
-    return web.json_response(
-        {
-            "object": "list",
-            "data": data,
-            "model": body["model"],
-            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
-        }
-    )
+    usage = {"prompt_tokens": job.tokens, "total_tokens": job.tokens}
+    return web.json_response({"object": "list", "data": data, "model": job.model, "usage": usage})

@@ -14,7 +14,7 @@ from aiohttp import web
 from ..audio import decode_audio, encode_audio
 from .faults import Fault
 from .shapes import error_response
-from .voice import RATE, decode_speech, encode_speech
+from .voice import RATE, Burst, decode_speech, encode_speech
 
 __all__ = ["handle_speech", "handle_transcription"]
 
@@ -94,9 +94,12 @@ async def handle_transcription(request: web.Request, record: dict[str, Any]) -> 
         samples, rate = decode_audio(data)
     except ValueError:
         return error_response(400, f"Invalid file format. Supported formats: {_UPLOADS}", param="file")
-    bursts = decode_speech(samples, rate)
+    return _transcript(decode_speech(samples, rate), len(samples) / rate, fmt, fields.get("language"))
+
+
+def _transcript(bursts: list[Burst], duration: float, fmt: str, language: str | None) -> web.Response:
+    """The sentences heard, in the ``response_format`` asked for."""
     text = " ".join(b.text for b in bursts)
-    duration = len(samples) / rate
     if fmt == "text":
         return web.Response(text=text + "\n", content_type="text/plain")
     if fmt in ("srt", "vtt"):
@@ -118,18 +121,11 @@ async def handle_transcription(request: web.Request, record: dict[str, Any]) -> 
         }
         for i, b in enumerate(bursts)
     ]
-    return web.json_response(
-        {
-            "task": "transcribe",
-            "language": fields.get("language") or "english",
-            "duration": round(duration, 3),
-            "text": text,
-            "segments": segments,
-        }
-    )
+    verbose = {"task": "transcribe", "language": language or "english", "duration": round(duration, 3)}
+    return web.json_response({**verbose, "text": text, "segments": segments})
 
 
-def _subtitles(bursts: list[Any], fmt: str) -> str:
+def _subtitles(bursts: list[Burst], fmt: str) -> str:
     def stamp(seconds: float) -> str:
         ms = int(round(seconds * 1000))
         sep = "," if fmt == "srt" else "."
