@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable
 import aiohttp
 import numpy as np
 from aiohttp import web
-from processes import canned_and_emulator, serve_app
+from processes import arguments, canned_and_emulator, serve_app
 
 from axio_omni import OpenAISTTTransport, OpenAITTSTransport, TransportPool
 from axio_omni.audio import Resampler, encode_audio, resample
@@ -150,10 +150,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--hours", type=float, default=2.0)
-    parser.add_argument("--serve-canned", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.serve_canned:
-        serve_canned()
+    args = arguments(parser, serve_canned)
+    if args is None:
         return
     with canned_and_emulator(__file__) as (canned, emulator):
         asyncio.run(tts_streaming(canned, args.rounds))

@@ -28,7 +28,7 @@ from typing import Any
 import aiohttp
 import numpy as np
 from aiohttp import web
-from processes import canned_and_emulator, serve_app
+from processes import arguments, canned_and_emulator, serve_app
 
 from axio_omni import OpenAIEmbeddingTransport, TransportPool
 
@@ -139,10 +139,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--texts", type=int, default=100_000)
-    parser.add_argument("--serve-canned", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.serve_canned:
-        serve_canned()
+    args = arguments(parser, serve_canned)
+    if args is None:
         return
     with canned_and_emulator(__file__) as (canned, emulator):
         asyncio.run(side_by_side(canned, args.rounds))

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 
 from aiohttp import web
+from processes import serve_app
 
 
 def stream(n: int) -> list[bytes]:
@@ -67,19 +67,12 @@ async def handle(request: web.Request) -> web.StreamResponse:
     return resp
 
 
-async def main() -> None:
+def main() -> None:
     app = web.Application()
     app.router.add_post("/{kind}/v1/chat/completions", handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
-    await site.start()
-    print(site._server.sockets[0].getsockname()[1], flush=True)  # type: ignore[union-attr]
-    await asyncio.Event().wait()
+    # 200 concurrent clients connect at once; the default backlog of 128 would refuse some.
+    serve_app(app, backlog=1024)
 
 
 if __name__ == "__main__":
-    try:
-        asyncio.run(main())
-    except KeyboardInterrupt:
-        sys.exit(0)
+    main()

@@ -2,30 +2,41 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from aiohttp import web
 
-__all__ = ["canned_and_emulator", "serve_app"]
+__all__ = ["arguments", "canned_and_emulator", "serve_app"]
 
 
-def serve_app(app: web.Application) -> None:
-    """Run ``app`` on a free loopback port, printing the port first; for a ``--serve-canned`` child."""
+def serve_app(app: web.Application, *, backlog: int = 128) -> None:
+    """Run ``app`` on a free loopback port, printing the port first, until the process is ended."""
 
     async def main() -> None:
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        await web.TCPSite(runner, "127.0.0.1", 0, backlog=backlog).start()
         print(runner.addresses[0][1], flush=True)
         await asyncio.Event().wait()
 
     asyncio.run(main())
+
+
+def arguments(parser: argparse.ArgumentParser, serve_canned: Callable[[], None]) -> argparse.Namespace | None:
+    """The benchmark's arguments; None when this process was started to serve the canned endpoint."""
+    parser.add_argument("--serve-canned", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_canned:
+        serve_canned()
+        return None
+    return args
 
 
 def _free_port() -> int:
