@@ -26,6 +26,7 @@ from .errors import (
     NotFoundError,
     OmniError,
     PermissionDeniedError,
+    Phase,
     PlaceholderUsedError,
     RateLimitError,
     RequestTimeoutError,
@@ -34,10 +35,11 @@ from .errors import (
     StreamCutError,
     UnprocessableEntityError,
 )
+from .poll import PollPolicy
 from .pool import PoolSettings, TransportPool, default_pool
-from .retry import RetryPolicy
+from .retry import Repeat, RetryPolicy, may_repeat
 from .serial import Serializable, from_dict
-from .transports.base import Timeouts
+from .timeouts import Timeouts
 from .transports.chat import OpenAITransport
 from .transports.embeddings import EmbeddingResult, OpenAIEmbeddingTransport
 from .transports.stt import OpenAISTTTransport
@@ -75,9 +77,12 @@ __all__ = [
     "OpenAITTSTransport",
     "OpenAITransport",
     "PermissionDeniedError",
+    "Phase",
     "PlaceholderUsedError",
+    "PollPolicy",
     "PoolSettings",
     "RateLimitError",
+    "Repeat",
     "RequestTimeoutError",
     "RequestTooLargeError",
     "RetryPolicy",
@@ -91,4 +96,5 @@ __all__ = [
     "UnprocessableEntityError",
     "default_pool",
     "from_dict",
+    "may_repeat",
 ]

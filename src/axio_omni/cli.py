@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from .embed_cli import add_embed_command, main_embed
-from .emulator.app import EmulatorState, make_app
+from .emulator import EmulatorState, make_app
 
 __all__ = ["main"]
 

@@ -29,6 +29,7 @@ from axio.transport import (
 )
 
 from .errors import PlaceholderUsedError
+from .rules import Text, check_settings, setting
 from .serial import Serializable
 
 __all__ = [
@@ -49,7 +50,10 @@ class _Dummy(Serializable):
     modality: ClassVar[str]
     replacement: ClassVar[str]
 
-    purpose: str = ""
+    purpose: str = setting("", Text(empty=True))
+
+    def __post_init__(self) -> None:
+        check_settings(self)
 
     def _fail(self, method: str) -> NoReturn:
         why = f" ({self.purpose})" if self.purpose else ""

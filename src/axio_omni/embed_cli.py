@@ -7,33 +7,71 @@ import asyncio
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import numpy as np
 
-from .errors import OmniError
+from .errors import ConfigurationError, OmniError
 from .pool import TransportPool
+from .rules import parse_setting
 from .transports.base import default_base_url
 from .transports.embeddings import OpenAIEmbeddingTransport
 
 __all__ = ["add_embed_command", "main_embed", "read_texts", "run_embed"]
 
 
+def setting_arg(cls: type, name: str) -> Callable[[str], Any]:
+    """An argparse ``type`` that reads a setting of ``cls`` by its field rule, as the constructor checks it."""
+
+    def parse(text: str) -> Any:
+        try:
+            return parse_setting(cls, name, text)
+        except ConfigurationError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    parse.__name__ = name
+    return parse
+
+
 def add_embed_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    T = OpenAIEmbeddingTransport
     embed = commands.add_parser("embed", help="embed a file of texts into a .npy array")
     embed.add_argument("file", type=Path, help="one text per line, or JSON Lines (.jsonl, or --jsonl)")
     embed.add_argument("-o", "--output", type=Path, help="where to write the array (default: FILE.npy)")
     embed.add_argument("--jsonl", action="store_true", help="read JSON Lines whatever the file name")
     embed.add_argument("--field", default="text", help="the JSONL field holding the text (default: text)")
-    embed.add_argument("--base-url", default=None, help="the server (default: OPENAI_BASE_URL or OpenAI)")
-    embed.add_argument("--api-key-env", default="OPENAI_API_KEY", help="the variable holding the key")
-    embed.add_argument("--model", default="text-embedding-3-small")
-    embed.add_argument("--dimensions", type=int, default=None)
-    embed.add_argument("--format", dest="encoding_format", choices=("base64", "float"), default="base64")
-    embed.add_argument("--batch-size", type=int, default=2048, help="inputs per request (default: 2048)")
-    embed.add_argument("--concurrency", type=int, default=4, help="requests at once (default: 4)")
-    embed.add_argument("--cache", default=None, help="a SQLite file: a rerun pays only for texts not in it")
+    embed.add_argument(
+        "--base-url", type=setting_arg(T, "base_url"), help="the server (default: OPENAI_BASE_URL or OpenAI)"
+    )
+    embed.add_argument(
+        "--api-key-env",
+        type=setting_arg(T, "api_key_env"),
+        default="OPENAI_API_KEY",
+        help="the variable holding the key",
+    )
+    embed.add_argument("--model", type=setting_arg(T, "model"), default="text-embedding-3-small")
+    embed.add_argument("--dimensions", type=setting_arg(T, "dimensions"), default=None)
+    embed.add_argument(
+        "--format",
+        dest="encoding_format",
+        type=setting_arg(T, "encoding_format"),
+        default="base64",
+        help="base64 or float",
+    )
+    embed.add_argument(
+        "--batch-size", type=setting_arg(T, "max_inputs"), default=2048, help="inputs per request (default: 2048)"
+    )
+    embed.add_argument(
+        "--concurrency", type=setting_arg(T, "max_concurrency"), default=4, help="requests at once (default: 4)"
+    )
+    embed.add_argument(
+        "--cache",
+        type=setting_arg(T, "cache"),
+        default=None,
+        help="a SQLite file: a rerun pays only for texts not in it",
+    )
 
 
 def read_texts(path: Path, *, jsonl: bool, field: str) -> list[str]:

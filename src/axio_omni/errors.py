@@ -3,7 +3,7 @@
 ::
 
     axio.exceptions.StreamError
-    └── OmniError                      status, request_id, message, type, code, retryable
+    └── OmniError                      status, request_id, message, type, code, phase, retryable
         ├── ConfigurationError         (also ValueError) a bad setting or argument; nothing was sent
         ├── PlaceholderUsedError       (also RuntimeError) a Dummy transport was asked to do real work
         ├── APIStatusError             the server answered with an error status
@@ -26,12 +26,19 @@
         └── MalformedResponseError     a response we cannot read: bad JSON, an oversized event
 
 ``OmniError`` carries what the server said and never what the caller sent: no header, no body
-field and no URL query reaches a message, so an API key cannot leak through ``str(error)``.
-Foreign exceptions (aiohttp's, asyncio's) are translated in one place: ``transports/http.py``.
+field and no URL query reaches a message. A server may still echo a key back (into a message, a
+code, a param, a body, an in-band error chunk), so every field of every error is redacted as it is
+set, here and nowhere else: each key a transport sends is registered with :func:`register_secret`,
+and ``str(error)``, ``vars(error)``, pickles, tracebacks and log lines then show ``***`` instead.
+Foreign exceptions (aiohttp's, asyncio's, websockets') are translated in the transports' I/O layer.
+
+``phase`` says how far the failed request got (:class:`Phase`), which decides whether it may be sent
+again (``retry.may_repeat``) and tells a caller whether the server may have done the work.
 """
 
 from __future__ import annotations
 
+import enum
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -53,6 +60,7 @@ __all__ = [
     "NotFoundError",
     "OmniError",
     "PermissionDeniedError",
+    "Phase",
     "PlaceholderUsedError",
     "RateLimitError",
     "RequestTimeoutError",
@@ -62,22 +70,63 @@ __all__ = [
     "UnprocessableEntityError",
     "error_for_status",
     "parse_error_body",
+    "redact",
+    "register_secret",
+    "transient",
 ]
 
 #: How much of an unreadable body a message quotes; a proxy's HTML page is not worth more.
 _BODY_EXCERPT = 500
+#: Keys shorter than this are not redacted: replacing a short string everywhere would garble messages.
+_MIN_SECRET = 8
+#: Every key sent by this process (in order of first use), capped so that a process minting keys stays small.
+_SECRETS: dict[str, None] = {}
+_MAX_SECRETS = 1024
+
+
+class Phase(enum.Enum):
+    """How far a failed request got; whether it may be repeated depends on it."""
+
+    #: Nothing reached the server: no connection, or none free before the deadline.
+    BEFORE_SENDING = "before sending"
+    #: The request was (or may have been) sent, and no response began: the server may have read it.
+    AWAITING_RESPONSE = "sent, no response"
+    #: A response began: an error status, or a body that failed while being read.
+    RESPONSE_STARTED = "response started"
+
+
+def register_secret(secret: str | None) -> None:
+    """Redact ``secret`` from every error made from now on (keys of at least 8 characters)."""
+    if secret and len(secret) >= _MIN_SECRET and secret not in _SECRETS:
+        if len(_SECRETS) >= _MAX_SECRETS:
+            del _SECRETS[next(iter(_SECRETS))]
+        _SECRETS[secret] = None
+
+
+def redact(value: Any) -> Any:
+    """``value`` with every registered secret replaced by ``***``, in strings, mappings and lists alike."""
+    if isinstance(value, str):
+        if _SECRETS:
+            for secret in _SECRETS:
+                if secret in value:
+                    value = value.replace(secret, "***")
+        return value
+    if isinstance(value, Mapping):
+        return {redact(k): redact(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(redact(v) for v in value)
+    return value
 
 
 class OmniError(StreamError):
     """Base of every axio-omni error.
 
     ``status`` is the HTTP status where there was one, ``request_id`` the server's ``x-request-id``,
-    ``message``/``type``/``code``/``param`` what the error body said, and ``retryable`` whether the
-    same request may yet succeed (the retry loop decides with it, and so may the caller).
-    ``inputs`` names the inputs of a batched call (embeddings) that the failed request held.
+    ``message``/``type``/``code``/``param`` what the error body said, ``phase`` how far the request
+    got, ``attempts`` how many times it was sent (set by the retry loop), and ``retryable`` whether
+    the same request may yet succeed. ``inputs`` names the inputs of a batched call (embeddings)
+    that the failed request held. Every field is redacted of registered secrets when it is set.
     """
-
-    retryable: bool = False
 
     def __init__(
         self,
@@ -89,7 +138,9 @@ class OmniError(StreamError):
         code: str | None = None,
         param: str | None = None,
         body: Any = None,
+        phase: Phase | None = None,
     ) -> None:
+        message = redact(message)
         super().__init__(message)
         self.message = message
         self.status = status
@@ -98,7 +149,21 @@ class OmniError(StreamError):
         self.code = code
         self.param = param
         self.body = body
+        self.phase = phase
+        self.attempts: int | None = None
         self.inputs: tuple[int, ...] | None = None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # The one place every field passes through, whoever sets it and whenever.
+        super().__setattr__(name, redact(value))
+        if name == "message":
+            self.args = (self.message,)
+
+    @property
+    def retryable(self) -> bool:
+        """Whether the same request may yet succeed: the server's ``x-should-retry``, else :func:`transient`."""
+        verdict = getattr(self, "should_retry", None)
+        return verdict if isinstance(verdict, bool) else transient(self)
 
     def __str__(self) -> str:
         parts = [self.message]
@@ -108,6 +173,8 @@ class OmniError(StreamError):
             parts.append(f"code={self.code}")
         if self.request_id:
             parts.append(f"request_id={self.request_id}")
+        if self.attempts is not None and self.attempts > 1:
+            parts.append(f"attempts={self.attempts}")
         return parts[0] if len(parts) == 1 else f"{parts[0]} ({', '.join(parts[1:])})"
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -166,15 +233,11 @@ class NotFoundError(APIStatusError):
 
 
 class ConflictError(APIStatusError):
-    """409: the resource changed under the request; retryable."""
-
-    retryable = True
+    """409: the resource changed under the request; transient."""
 
 
 class RequestTimeoutError(APIStatusError):
-    """408: the server gave up waiting for the request; retryable."""
-
-    retryable = True
+    """408: the server gave up waiting for the request, so it did not process it; transient."""
 
 
 class RequestTooLargeError(APIStatusError):
@@ -184,13 +247,9 @@ class RequestTooLargeError(APIStatusError):
 class RateLimitError(APIStatusError):
     """429: too many requests or tokens; ``retry_after`` is the server's wait in seconds, if any."""
 
-    retryable = True
-
 
 class InternalServerError(APIStatusError):
-    """5xx: the server failed; retryable except 501 Not Implemented."""
-
-    retryable = True
+    """5xx: the server failed; transient except 501 Not Implemented."""
 
 
 class RetryWaitTooLongError(APIStatusError):
@@ -205,9 +264,7 @@ class RetryWaitTooLongError(APIStatusError):
 
 
 class APIConnectionError(OmniError, OSError):
-    """No response: the connection was refused, reset or could not be resolved. Retryable."""
-
-    retryable = True
+    """No response: the connection was refused, reset or could not be resolved; transient."""
 
 
 class ConnectError(APIConnectionError):
@@ -215,13 +272,15 @@ class ConnectError(APIConnectionError):
 
 
 class APITimeoutError(APIConnectionError, TimeoutError):
-    """No response in time (connect, first byte, or the call's deadline)."""
+    """No response in time: connecting, a silence longer than ``Timeouts.read``, the retry deadline, or
+    the call's ``Timeouts.total``."""
 
 
 class StreamCutError(OmniError, OSError):
     """A response that had started ended early: closed mid-stream, or without its end marker.
 
-    Never retried: the server may have done (and billed) the work, and the caller may have seen events.
+    The server may have done (and billed) the work, so it is sent again only where repeating is safe
+    and nothing of it reached the caller (a whole body read for a ``GET``); never for a stream.
     """
 
 
@@ -319,9 +378,20 @@ def error_for_status(
         retry_after=retry_after,
         should_retry=should_retry,
         body=body if isinstance(body, str) else (body.decode("utf-8", "replace") if body else None),
+        phase=Phase.RESPONSE_STARTED,
         **fields,
     )
-    if status == 501:
-        # Not Implemented will not become implemented by asking again.
-        err.retryable = False
     return err
+
+
+def transient(error: OmniError) -> bool:
+    """Whether ``error`` is the kind of failure that asking again may cure.
+
+    408, 409, 429 and 5xx except 501 (Not Implemented stays so); connection failures, timeouts and
+    cut responses. Whether a request *may* be asked again is ``retry.may_repeat``'s decision, which
+    also weighs what repeating it would cost and how far it got.
+    """
+    if isinstance(error, APIStatusError):
+        status = error.status or 0
+        return status in (408, 409, 429) or (status >= 500 and status != 501)
+    return isinstance(error, (APIConnectionError, StreamCutError))

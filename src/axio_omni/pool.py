@@ -16,21 +16,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 import warnings
 import weakref
 from collections.abc import AsyncGenerator
-from contextvars import ContextVar
 from dataclasses import dataclass
-from types import SimpleNamespace, TracebackType
+from types import TracebackType
 from typing import Any, Self
 
 import aiohttp
 
 from .errors import ConfigurationError
+from .rules import Number, check_settings, setting
 from .serial import Serializable
 
-__all__ = ["REUSED", "PoolSettings", "TransportPool", "default_pool"]
+__all__ = ["PoolSettings", "TransportPool", "default_pool"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,46 +38,20 @@ class PoolSettings(Serializable):
 
     type_name = "pool-settings"
 
-    #: Connections open at once across all hosts (0 for no limit).
-    limit: int = 100
+    #: Connections open at once across all hosts (0 for no limit). A request waiting for one of
+    #: them waits under its ``RetryPolicy.deadline``, not under ``Timeouts.connect``.
+    limit: int = setting(100, Number(0, integer=True))
     #: Connections open at once to one host (0 for no limit).
-    limit_per_host: int = 0
+    limit_per_host: int = setting(0, Number(0, integer=True))
     #: Seconds an idle connection is kept for reuse. Below the 5 s after which llama.cpp and uvicorn
-    #: (vLLM, most FastAPI servers) close idle connections, so a request never lands on one the
-    #: server has just dropped.
-    keepalive_timeout: float = 4.0
+    #: (vLLM, most FastAPI servers) close idle connections, so that a request is never written into
+    #: a connection the server is closing at that moment.
+    keepalive_timeout: float = setting(4.0, Number(0, unit="seconds"))
     #: Seconds a DNS answer is cached (None to cache for ever, 0 not to cache).
-    dns_cache_ttl: int | None = 10
+    dns_cache_ttl: int | None = setting(10, Number(0, integer=True, optional=True))
 
     def __post_init__(self) -> None:
-        for name in ("limit", "limit_per_host"):
-            if getattr(self, name) < 0:
-                raise ConfigurationError(f"PoolSettings.{name} must be >= 0, got {getattr(self, name)!r}")
-        if not math.isfinite(self.keepalive_timeout) or self.keepalive_timeout < 0:
-            raise ConfigurationError(f"PoolSettings.keepalive_timeout must be >= 0, got {self.keepalive_timeout!r}")
-        if self.dns_cache_ttl is not None and self.dns_cache_ttl < 0:
-            raise ConfigurationError(f"PoolSettings.dns_cache_ttl must be >= 0 or None, got {self.dns_cache_ttl!r}")
-
-
-#: Set by the HTTP layer around one request; the pool's connector marks it when that request
-#: goes out on a pooled connection, so a stale keep-alive connection can be told from a dead server.
-REUSED: ContextVar[SimpleNamespace | None] = ContextVar("axio_omni_reused", default=None)
-
-
-class _Connector(aiohttp.TCPConnector):
-    """A TCPConnector that tells the current request when it hands it a pooled connection.
-
-    A TraceConfig's ``on_connection_reuseconn`` says the same, but any trace makes aiohttp await
-    a signal for every chunk received, which costs more than the rest of a request's handling.
-    ``_get`` is where aiohttp takes a connection from its pool; if a later aiohttp renames it, the
-    override is simply never called (tests/transports/test_chat.py then fails).
-    """
-
-    async def _get(self, *args: Any, **kwargs: Any) -> Any:
-        conn = await super()._get(*args, **kwargs)
-        if conn is not None and (mark := REUSED.get()) is not None:
-            mark.reused = True
-        return conn
+        check_settings(self)
 
 
 @dataclass(slots=True, eq=False)
@@ -142,7 +115,7 @@ class TransportPool:
 
     def _new_session(self) -> aiohttp.ClientSession:
         s = self.settings
-        connector = _Connector(
+        connector = aiohttp.TCPConnector(
             limit=s.limit,
             limit_per_host=s.limit_per_host,
             keepalive_timeout=s.keepalive_timeout,

@@ -1,24 +1,35 @@
-"""When an HTTP call is repeated, how long it waits, and the one attempt loop every transport uses.
+"""Whether a failed request is sent again, how long to wait first, and the one attempt loop.
 
-The decisions are pure functions of a frozen :class:`RetryPolicy`, the error and the headers, so they
-are tested without sockets or clocks. :func:`call_with_retry` is the only loop: a transport hands it
-an ``attempt`` coroutine that either returns an open, successful response or raises an
-:class:`~axio_omni.errors.OmniError`. Nothing that reaches the caller goes through the loop again:
-a stream is opened inside it and read outside it, so an event is never replayed and a call that the
-server may have billed is never sent twice.
+Whether a request may be repeated is one value, set where the request is built, that says what
+repeating it may cost (:class:`Repeat`), and one pure function, :func:`may_repeat`, that weighs it
+against the failure and how far the request got (:class:`~axio_omni.errors.Phase`):
 
-What is retried (as the official SDK does): 408, 409, 429 and 5xx except 501; a connection refused,
-reset or timed out before the response started. ``x-should-retry: true|false`` overrides the status.
-The wait is ``retry-after-ms``, else ``Retry-After`` (seconds or an HTTP-date), else exponential
-backoff with jitter, capped at ``max_delay``. A server wait above ``max_wait`` raises
-:class:`~axio_omni.errors.RetryWaitTooLongError` instead of sleeping, and ``deadline`` bounds the
-whole call, retries and waits included: when it is what ends the call, the call raises
-:class:`~axio_omni.errors.APITimeoutError` with the last failure as its ``__cause__``.
+============== ================= ====================== ==========================================
+``Repeat``     before sending    sent, no response      response started (status, or body cut)
+============== ================= ====================== ==========================================
+``NEVER``      no                no                     no
+``UNSTARTED``  transient: yes    no                     408, 429, 503 only (the server did no work)
+``SAFE``       transient: yes    transient: yes         transient status, or a whole body cut
+============== ================= ====================== ==========================================
+
+``x-should-retry: false`` vetoes any repeat; ``x-should-retry: true`` lets a ``SAFE`` request repeat
+any status. Transient failures are 408, 409, 429, 5xx except 501, connection failures, timeouts and
+cut bodies (:func:`~axio_omni.errors.transient`).
+
+:func:`call_with_retry` is the only loop. It asks :func:`may_repeat`, then the :class:`RetryPolicy`
+for how many times and how long to wait: ``retry-after-ms``, else ``Retry-After`` (seconds or an
+HTTP-date), else exponential backoff with jitter, capped at ``max_delay``. A server wait above
+``max_wait`` raises :class:`~axio_omni.errors.RetryWaitTooLongError` instead of sleeping.
+``deadline`` bounds the time until the response starts, retries and waits included; when it ends
+the request, the loop raises :class:`~axio_omni.errors.APITimeoutError` with the last failure as its
+``__cause__``. Nothing a caller has received goes through the loop again: a stream is opened inside
+it and read outside it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 import math
 import random
@@ -30,15 +41,59 @@ from email.utils import parsedate_to_datetime
 from .errors import (
     APIStatusError,
     APITimeoutError,
-    ConfigurationError,
     OmniError,
+    Phase,
     RetryWaitTooLongError,
+    transient,
 )
+from .rules import Number, check_settings, setting
 from .serial import Serializable
+from .timeouts import Budget
 
-__all__ = ["RetryPolicy", "call_with_retry", "parse_retry_after", "parse_should_retry"]
+__all__ = [
+    "Repeat",
+    "RetryPolicy",
+    "call_with_retry",
+    "may_repeat",
+    "parse_retry_after",
+    "parse_should_retry",
+]
 
 log = logging.getLogger("axio_omni.retry")
+
+#: Statuses by which a server says it did not start the work: timed out reading it, rate limited, unavailable.
+UNSTARTED_STATUSES = frozenset({408, 429, 503})
+
+
+class Repeat(enum.Enum):
+    """What sending a request again may cost; set where the request is built."""
+
+    #: Never send it twice (the caller's choice, or an action that must not happen twice).
+    NEVER = "never"
+    #: A second send may bill twice (images, videos, speech, transcriptions): only when the server
+    #: cannot have started the first.
+    UNSTARTED = "unstarted"
+    #: A second send costs nothing that matters (reads, polls, downloads) or what the official SDKs
+    #: accept to pay for a working call (chat turns, embeddings): whenever the failure is transient.
+    SAFE = "safe"
+
+
+def may_repeat(repeat: Repeat, failure: OmniError, phase: Phase | None) -> bool:
+    """Whether a request of cost ``repeat`` that failed with ``failure`` in ``phase`` may be sent again.
+
+    Pure: the retry loop asks it, and so may a caller. ``phase`` None (a failure that no request
+    caused, such as a bad argument) is never repeated.
+    """
+    if repeat is Repeat.NEVER or phase is None:
+        return False
+    verdict = failure.should_retry if isinstance(failure, APIStatusError) else None
+    if verdict is False:
+        return False
+    if phase is Phase.BEFORE_SENDING:
+        return transient(failure)
+    if repeat is Repeat.UNSTARTED:
+        return isinstance(failure, APIStatusError) and failure.status in UNSTARTED_STATUSES
+    return verdict is True or transient(failure)
 
 
 def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
@@ -82,41 +137,32 @@ def parse_should_retry(headers: Mapping[str, str]) -> bool | None:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RetryPolicy(Serializable):
-    """How a transport repeats a failed call. Frozen and serializable; vary with ``dataclasses.replace``.
+    """How many times a failed request is sent again and how long to wait. Frozen and serializable.
 
-    The defaults are the official SDK's: two retries, 0.5 s doubling to 8 s with jitter.
+    The defaults are the official SDK's: two retries, 0.5 s doubling to 8 s with jitter. Whether a
+    failure may be repeated at all is :func:`may_repeat`'s decision, not the policy's.
     """
 
     type_name = "retry-policy"
 
     #: Attempts after the first one; 0 disables retrying.
-    max_retries: int = 2
+    max_retries: int = setting(2, Number(0, integer=True))
     #: The first backoff wait, in seconds, when the server asks for none.
-    initial_delay: float = 0.5
+    initial_delay: float = setting(0.5, Number(0, unit="seconds"))
     #: The longest backoff wait.
-    max_delay: float = 8.0
+    max_delay: float = setting(8.0, Number(0, unit="seconds"))
     #: How much each backoff wait grows over the one before.
-    multiplier: float = 2.0
+    multiplier: float = setting(2.0, Number(1))
     #: The fraction of a backoff wait taken off at random, so that clients do not retry in step.
-    jitter: float = 0.25
+    jitter: float = setting(0.25, Number(0, 1))
     #: The longest wait a server may ask for; a longer ``Retry-After`` raises instead of sleeping.
-    max_wait: float = 60.0
-    #: Seconds the whole call may take, retries, waits and the response included; None for no bound.
-    deadline: float | None = 600.0
+    max_wait: float = setting(60.0, Number(0, unit="seconds"))
+    #: Seconds until a request's response starts, pool wait, retries and waits included; each request
+    #: of a call made of several gets its own. None for no bound.
+    deadline: float | None = setting(600.0, Number(above=0, optional=True, unit="seconds"))
 
     def __post_init__(self) -> None:
-        for name in ("initial_delay", "max_delay", "max_wait"):
-            value = getattr(self, name)
-            if not math.isfinite(value) or value < 0:
-                raise ConfigurationError(f"RetryPolicy.{name} must be a finite number >= 0, got {value!r}")
-        if self.max_retries < 0:
-            raise ConfigurationError(f"RetryPolicy.max_retries must be >= 0, got {self.max_retries!r}")
-        if not math.isfinite(self.multiplier) or self.multiplier < 1:
-            raise ConfigurationError(f"RetryPolicy.multiplier must be >= 1, got {self.multiplier!r}")
-        if not 0 <= self.jitter <= 1:
-            raise ConfigurationError(f"RetryPolicy.jitter must be between 0 and 1, got {self.jitter!r}")
-        if self.deadline is not None and (not math.isfinite(self.deadline) or self.deadline <= 0):
-            raise ConfigurationError(f"RetryPolicy.deadline must be a positive number or None, got {self.deadline!r}")
+        check_settings(self)
 
     @classmethod
     def none(cls) -> RetryPolicy:
@@ -128,18 +174,13 @@ class RetryPolicy(Serializable):
         base = min(self.max_delay, self.initial_delay * self.multiplier ** (retry - 1))
         return base * (1.0 - self.jitter * rand)
 
-    def is_retryable(self, error: OmniError) -> bool:
-        """Whether ``error`` may succeed when sent again; ``x-should-retry`` overrides the status."""
-        if isinstance(error, APIStatusError) and error.should_retry is not None:
-            return error.should_retry
-        return error.retryable
-
     def delay_for(self, error: OmniError, retry: int, rand: float) -> float | None:
-        """Seconds to wait before retry number ``retry``, or None when the error is final.
+        """Seconds to wait before retry number ``retry``, or None when the policy allows no more.
 
-        Raises :class:`RetryWaitTooLongError` when the server asks for more than ``max_wait``.
+        The server's ``retry_after`` wins over backoff; above ``max_wait`` it raises
+        :class:`RetryWaitTooLongError` rather than sleep.
         """
-        if retry > self.max_retries or not self.is_retryable(error):
+        if retry > self.max_retries:
             return None
         asked = error.retry_after if isinstance(error, APIStatusError) else None
         if asked is None:
@@ -150,54 +191,73 @@ class RetryPolicy(Serializable):
                 wait=asked,
                 status=error.status,
                 request_id=error.request_id,
+                phase=error.phase,
             ) from error
         return asked
+
+
+def _limit(policy: RetryPolicy, budget: Budget | None, started: float, now: float) -> tuple[float | None, str]:
+    """Seconds left for this request and the name of the bound that sets them."""
+    left = None if policy.deadline is None else policy.deadline - (now - started)
+    if budget is not None:
+        spent = budget.remaining()
+        if left is None or spent < left:
+            return spent, f"Timeouts.total of {budget.total:g}s"
+    return left, f"RetryPolicy.deadline of {policy.deadline:g}s"
 
 
 async def call_with_retry[T](
     policy: RetryPolicy,
     attempt: Callable[[float | None], Awaitable[T]],
     *,
+    repeat: Repeat,
     what: str = "request",
-    only: Callable[[OmniError], bool] | None = None,
+    budget: Budget | None = None,
     clock: Callable[[], float] = time.monotonic,
     rand: Callable[[], float] = random.random,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> T:
-    """Run ``attempt(remaining_seconds)`` until it returns, retrying as ``policy`` allows.
+    """Run ``attempt(seconds_left)`` until it returns, repeating as :func:`may_repeat` and ``policy`` allow.
 
-    ``attempt`` gets the seconds left before the deadline (None for no deadline) and must bound its
-    own I/O by them. ``only``, when given, must also approve an error for it to be retried. Only
-    :class:`OmniError` is caught; anything else is a bug and propagates.
+    ``attempt`` gets the seconds left before the deadline or the call's budget (None for neither)
+    and must bound its wait for the response by them. Only :class:`OmniError` is caught; anything
+    else is a bug and propagates. The error raised carries ``attempts``.
     """
-    start = clock()
-    retry = 0
+    started = clock()
+    tries = 0
     last: OmniError | None = None
     while True:
-        remaining = None if policy.deadline is None else policy.deadline - (clock() - start)
-        if remaining is not None and remaining <= 0:
-            raise APITimeoutError(
-                f"{what} did not finish within the deadline of {policy.deadline}s",
-                status=last.status if last else None,
-                request_id=last.request_id if last else None,
-            ) from last
+        left, bound = _limit(policy, budget, started, clock())
+        if left is not None and left <= 0:
+            raise _out_of_time(what, bound, tries, last)
+        tries += 1
         try:
-            return await attempt(remaining)
+            return await attempt(left)
         except OmniError as error:
             last = error
-            retry += 1
-            if only is not None and not only(error):
+            error.attempts = tries
+            if not may_repeat(repeat, error, error.phase):
                 raise
-            delay = policy.delay_for(error, retry, rand())
+            delay = policy.delay_for(error, tries, rand())
             if delay is None:
                 raise
-            if policy.deadline is not None and clock() - start + delay >= policy.deadline:
-                # The deadline, not the error, ends the call: one outcome whatever the timing,
-                # with the last failure kept as the cause.
-                raise APITimeoutError(
-                    f"{what} did not succeed within the deadline of {policy.deadline}s "
-                    f"({retry} attempt{'s' if retry > 1 else ''}; last: {error})",
-                    status=error.status,
-                    request_id=error.request_id,
-                ) from error
-            log.warning("%s failed (%s); retry %d/%d in %.2fs", what, error, retry, policy.max_retries, delay)
-            await asyncio.sleep(delay)
+            left, bound = _limit(policy, budget, started, clock())
+            if left is not None and delay >= left:
+                # The time limit, not the error, ends the request: one outcome whatever the timing.
+                raise _out_of_time(what, bound, tries, error) from error
+            log.warning("%s failed (%s); retry %d/%d in %.2fs", what, error, tries, policy.max_retries, delay)
+            await sleep(delay)
+
+
+def _out_of_time(what: str, bound: str, tries: int, last: OmniError | None) -> APITimeoutError:
+    detail = f" ({tries} attempt{'s' if tries != 1 else ''}; last: {last})" if last is not None else ""
+    error = APITimeoutError(
+        f"{what} got no response within the {bound}{detail}",
+        status=last.status if last else None,
+        request_id=last.request_id if last else None,
+        phase=last.phase if last else Phase.BEFORE_SENDING,
+    )
+    error.attempts = tries
+    if last is not None:
+        error.__cause__ = last
+    return error

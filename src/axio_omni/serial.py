@@ -1,12 +1,13 @@
 """One ``to_dict`` / ``from_dict`` scheme for every transport and settings value.
 
 A :class:`Serializable` dataclass writes every field that is not runtime-only (a session, a pool) as
-JSON-safe values under its field names, plus ``"type"``; secrets (fields with ``secret`` metadata)
-are written only when asked. ``from_dict`` checks each value against the field's annotation and
-names the field it refuses, rejects keys it does not know, and takes the class default for keys it
-is not given. :func:`from_dict` rebuilds any registered class from its ``"type"``.
+JSON-safe values under its field names, plus ``"type"``; secrets are written only when asked.
+``from_dict`` rejects keys it does not know, lets each field's rule (``rules.py``) read its JSON form,
+and builds the object, whose constructor then checks every value with the same rules: one set of
+field rules for the constructors, ``from_dict`` and the command line, and every error names the
+field. :func:`from_dict` rebuilds any registered class from its ``"type"``.
 
-Field metadata understood here:
+Field metadata understood here (set by ``rules.setting``):
 
 - ``secret=True``: written only by ``to_dict(include_secrets=True)``, never shown by ``repr``.
 - ``runtime=True``: never written or read (live objects such as sessions); passed to ``from_dict``
@@ -16,18 +17,16 @@ Field metadata understood here:
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
-import types
-import typing
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, Literal, Self, get_args, get_origin
+from typing import Any, ClassVar, Self
 
 from axio.models import Capability, ModelRegistry, ModelSpec
 
 from .errors import ConfigurationError
+from .rules import rule_of
 
-__all__ = ["Serializable", "from_dict", "model_from_json", "model_to_json", "registered_types"]
+__all__ = ["Serializable", "from_dict", "model_from_json", "model_to_json", "registered_types", "registry_from_json"]
 
 _REGISTRY: dict[str, type[Serializable]] = {}
 
@@ -73,7 +72,6 @@ class Serializable:
         kind = data.pop("type", cls.type_name)
         if kind != cls.type_name:
             raise ConfigurationError(f"type: expected {cls.type_name!r}, got {kind!r}")
-        hints = _hints(cls)
         known = {f.name: f for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
         kwargs: dict[str, Any] = {}
         for key, value in data.items():
@@ -81,7 +79,8 @@ class Serializable:
             if f is None or f.metadata.get("runtime"):
                 allowed = ", ".join(sorted(k for k, v in known.items() if not v.metadata.get("runtime")))
                 raise ConfigurationError(f"{cls.__name__}: unknown field {key!r} (known: {allowed})")
-            kwargs[key] = _decode(value, hints[key], key)
+            rule = rule_of(f)
+            kwargs[key] = rule.read(value) if rule is not None else value
         for key, value in runtime.items():
             if key not in known:
                 raise ConfigurationError(f"{cls.__name__}: unknown runtime argument {key!r}")
@@ -112,16 +111,6 @@ def from_dict(data: Mapping[str, Any], **runtime: Any) -> Serializable:
     return cls.from_dict(data, **runtime)
 
 
-_HINTS: dict[type, dict[str, Any]] = {}
-
-
-def _hints(cls: type) -> dict[str, Any]:
-    found = _HINTS.get(cls)
-    if found is None:
-        found = _HINTS[cls] = typing.get_type_hints(cls)
-    return found
-
-
 # ── value codecs ────────────────────────────────────────────────────────────────────────────────
 
 
@@ -137,6 +126,7 @@ def model_to_json(spec: ModelSpec) -> dict[str, Any]:
 
 
 def model_from_json(value: Any, path: str) -> ModelSpec:
+    """A ``ModelSpec`` from a model id or the object :func:`model_to_json` writes; raises naming ``path``."""
     if isinstance(value, str):
         if not value:
             raise ConfigurationError(f"{path}: a model id cannot be empty")
@@ -146,36 +136,47 @@ def model_from_json(value: Any, path: str) -> ModelSpec:
     extra = set(value) - {"id", "capabilities", "max_output_tokens", "context_window", "input_cost", "output_cost"}
     if extra:
         raise ConfigurationError(f"{path}: unknown field {sorted(extra)[0]!r}")
-    caps = _decode(value.get("capabilities", []), list[str], f"{path}.capabilities")
+    caps = value.get("capabilities", [])
+    if not isinstance(caps, list) or not all(isinstance(c, str) for c in caps):
+        raise ConfigurationError(f"{path}.capabilities: expected a list of names, got {caps!r}")
     unknown = [c for c in caps if c not in Capability.__members__]
     if unknown:
         raise ConfigurationError(f"{path}.capabilities: unknown capability {unknown[0]!r}")
+    ident = value.get("id")
+    if not isinstance(ident, str) or not ident:
+        raise ConfigurationError(f"{path}.id: expected a non-empty string, got {ident!r}")
     return ModelSpec(
-        id=_decode(value.get("id"), str, f"{path}.id"),
+        id=ident,
         capabilities=frozenset(Capability(c) for c in caps),
-        max_output_tokens=_decode(value.get("max_output_tokens", 8192), int, f"{path}.max_output_tokens"),
-        context_window=_decode(value.get("context_window", 128000), int, f"{path}.context_window"),
-        input_cost=_decode(value.get("input_cost", 0.0), float, f"{path}.input_cost"),
-        output_cost=_decode(value.get("output_cost", 0.0), float, f"{path}.output_cost"),
+        max_output_tokens=_count(value.get("max_output_tokens", 8192), f"{path}.max_output_tokens"),
+        context_window=_count(value.get("context_window", 128000), f"{path}.context_window"),
+        input_cost=_cost(value.get("input_cost", 0.0), f"{path}.input_cost"),
+        output_cost=_cost(value.get("output_cost", 0.0), f"{path}.output_cost"),
     )
 
 
-def _registry_from_json(value: Any, path: str) -> ModelRegistry:
+def _count(value: Any, path: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigurationError(f"{path}: expected an integer >= 0, got {value!r}")
+    return value
+
+
+def _cost(value: Any, path: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise ConfigurationError(f"{path}: expected a number >= 0, got {value!r}")
+    return float(value)
+
+
+def registry_from_json(value: Any, path: str) -> ModelRegistry:
+    """A ``ModelRegistry`` from the list ``to_dict`` writes."""
     if not isinstance(value, list):
         raise ConfigurationError(f"{path}: expected a list of models, got {type(value).__name__}")
     return ModelRegistry(model_from_json(v, f"{path}[{i}]") for i, v in enumerate(value))
 
 
-def _model_field_from_json(value: Any, path: str) -> ModelSpec | str:
-    """A model field: a bare id stays an id, for the transport to look up in its own registry."""
-    if isinstance(value, str) and value:
-        return value
-    return model_from_json(value, path)
-
-
-_CODECS: dict[type, tuple[Callable[[Any], Any], Callable[[Any, str], Any]]] = {
-    ModelSpec: (model_to_json, _model_field_from_json),
-    ModelRegistry: (lambda reg: [model_to_json(m) for m in reg.values()], _registry_from_json),
+_CODECS: dict[type, Callable[[Any], Any]] = {
+    ModelSpec: model_to_json,
+    ModelRegistry: lambda reg: [model_to_json(m) for m in reg.values()],
 }
 
 
@@ -185,7 +186,7 @@ def _encode(value: Any, path: str) -> Any:
         return None
     codec = _CODECS.get(type(value))
     if codec is not None:
-        return codec[0](value)
+        return codec(value)
     if isinstance(value, Serializable):
         out = value.to_dict()
         out.pop("type", None)
@@ -199,74 +200,3 @@ def _encode(value: Any, path: str) -> Any:
     if isinstance(value, (str, int, float, bool)):
         return value
     raise ConfigurationError(f"{path}: {type(value).__name__} is not serializable")
-
-
-def _decode(value: Any, hint: Any, path: str) -> Any:
-    """``value`` checked against ``hint`` and converted back; raises naming ``path``."""
-    origin = get_origin(hint)
-    if hint is Any:
-        _check_json(value, path)
-        return value
-    if origin in (types.UnionType, typing.Union):
-        options = get_args(hint)
-        if value is None and type(None) in options:
-            return None
-        errors = []
-        for option in options:
-            if option is type(None):
-                continue
-            try:
-                return _decode(value, option, path)
-            except ConfigurationError as exc:
-                errors.append(str(exc))
-        raise ConfigurationError(errors[0] if len(errors) == 1 else f"{path}: {value!r} fits none of {hint}")
-    if origin is Literal:
-        if value not in get_args(hint):
-            raise ConfigurationError(f"{path}: expected one of {list(get_args(hint))}, got {value!r}")
-        return value
-    if hint in _CODECS:
-        return _CODECS[hint][1](value, path)
-    if isinstance(hint, type) and issubclass(hint, Serializable):
-        if not isinstance(value, Mapping):
-            raise ConfigurationError(f"{path}: expected an object, got {type(value).__name__}")
-        try:
-            return hint.from_dict(value)
-        except ConfigurationError as exc:
-            raise ConfigurationError(f"{path}: {exc}") from None
-    if origin in (dict, Mapping, typing.Mapping) or hint in (dict, Mapping):
-        if not isinstance(value, Mapping):
-            raise ConfigurationError(f"{path}: expected an object, got {type(value).__name__}")
-        args = get_args(hint) or (str, Any)
-        return {_decode(k, args[0], f"{path} key"): _decode(v, args[1], f"{path}.{k}") for k, v in value.items()}
-    if origin in (tuple, list, frozenset):
-        if not isinstance(value, (list, tuple)):
-            raise ConfigurationError(f"{path}: expected a list, got {type(value).__name__}")
-        item = get_args(hint)[0] if get_args(hint) else Any
-        items = [_decode(v, item, f"{path}[{i}]") for i, v in enumerate(value)]
-        return origin(items)
-    scalar = _SCALARS.get(hint)
-    if scalar is None:
-        raise ConfigurationError(f"{path}: cannot read a value for annotation {hint!r}")
-    accepts, expected = scalar
-    if not accepts(value):
-        raise ConfigurationError(f"{path}: expected {expected}, got {value!r}")
-    return float(value) if hint is float else value
-
-
-#: For each scalar annotation: what it accepts (bools are not numbers here) and how to say so.
-_SCALARS: dict[Any, tuple[Callable[[Any], bool], str]] = {
-    bool: (lambda v: isinstance(v, bool), "true or false"),
-    int: (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
-    float: (
-        lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v),
-        "a number",
-    ),
-    str: (lambda v: isinstance(v, str), "a string"),
-}
-
-
-def _check_json(value: Any, path: str) -> None:
-    try:
-        json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise ConfigurationError(f"{path}: not JSON data ({exc})") from None

@@ -136,7 +136,7 @@ async def test_bad_fault_header_is_a_400(emulator: Emulator) -> None:
 
 
 async def test_queued_faults_apply_in_order_and_by_path(emulator: Emulator) -> None:
-    emulator.fail_next(Fault(status=404, path="/v1/models"))
+    emulator.fail_next(Fault.of(status=404, path="/v1/models"))
     emulator.fail_next("status=502")
     assert (await post(emulator, chat("x")))[0] == 502
     assert (await post(emulator, chat("x")))[0] == 200
@@ -146,9 +146,11 @@ async def test_queued_faults_apply_in_order_and_by_path(emulator: Emulator) -> N
 
 
 def test_fault_parsing_names_bad_settings() -> None:
-    assert Fault.parse("status=503; retry_after_ms=20; should_retry=false") == Fault(
-        status=503, retry_after_ms=20, should_retry=False
+    parsed = Fault.parse("status=503; retry_after_ms=20; should_retry=false; drop_after=2; ws_close_after=1; times=3")
+    assert parsed == Fault.of(
+        status=503, retry_after_ms=20, should_retry=False, drop_after=2, ws_close_after=1, times=3
     )
+    assert parsed.transport.status == 503 and parsed.stream.drop_after == 2 and parsed.socket.ws_close_after == 1
     for bad in ("nope=1", "status=abc", "body=xml", "error_event=maybe"):
         with pytest.raises(ValueError, match=bad.split("=")[0]):
             Fault.parse(bad)

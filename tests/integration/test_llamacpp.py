@@ -29,7 +29,7 @@ from axio.messages import Message
 from axio.tool import Tool
 from axio.types import StopReason
 
-from axio_omni import AuthenticationError, InBandError, OpenAITransport, RetryPolicy
+from axio_omni import AuthenticationError, InBandError, OpenAITransport, RetryPolicy, TransportPool
 from tests.helpers import collect
 
 from .conftest import API_KEY
@@ -153,3 +153,13 @@ async def test_wrong_key_is_an_authentication_error(llamacpp_url: str) -> None:
 
 async def test_fetch_models_lists_the_alias(llamacpp_url: str) -> None:
     assert "smollm2" in (await transport(llamacpp_url).fetch_models()).keys()
+
+
+async def test_turns_back_to_back_never_land_on_a_connection_llamacpp_is_closing(llamacpp_url: str) -> None:
+    """llama.cpp closes the connection after every stream while announcing keep-alive; with retries off,
+    20 turns in a row through a one-connection pool all succeed (before: about half failed)."""
+    async with TransportPool(limit=1) as pool:
+        t = transport(llamacpp_url, pool=pool, max_tokens=4)
+        for _ in range(20):
+            events = await collect(t.stream([Message("user", [TextBlock("Hi.")])], [], ""))
+            assert isinstance(events[-1], IterationEnd)

@@ -4,13 +4,22 @@ test summary."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
 import numpy as np
 import pytest
 
-from axio_omni import BadRequestError, InternalServerError, OpenAISTTTransport, OpenAITTSTransport, RetryPolicy
+from axio_omni import (
+    BadRequestError,
+    ConfigurationError,
+    InternalServerError,
+    OpenAISTTTransport,
+    OpenAITTSTransport,
+    RetryPolicy,
+    TransportPool,
+)
 from axio_omni.audio import encode_audio, float_to_pcm16
 
 pytestmark = pytest.mark.integration
@@ -84,8 +93,12 @@ async def test_whisper_error_shapes(speech_urls: tuple[str, str]) -> None:
     audio = encode_audio(np.zeros(16000, np.float32), 16000, "wav")
     with pytest.raises(BadRequestError, match="Unsupported response_format"):
         await stt(whisper, response_format="text", retry=RetryPolicy.none()).transcribe(audio)
+    # A WAV that is only a header is refused here, before the upload.
+    with pytest.raises(ConfigurationError, match="cut short"):
+        await stt(whisper).transcribe(b"RIFF\x00\x00\x00\x00WAVEnot really audio")
+    # An Ogg page header on garbage passes the local check; Whisper's decoder fails with a plain-text 500.
     with pytest.raises(InternalServerError) as info:
-        await stt(whisper, retry=RetryPolicy.none()).transcribe(b"RIFF\x00\x00\x00\x00WAVEnot really audio")
+        await stt(whisper, retry=RetryPolicy.none()).transcribe(b"OggS" + bytes(range(256)) * 8, "audio/ogg")
     assert info.value.status == 500 and info.value.message
 
 
@@ -96,3 +109,15 @@ async def test_piper_pcm_rate_and_refused_formats(speech_urls: tuple[str, str]) 
     with pytest.raises(BadRequestError) as info:
         await tts(piper, response_format="mp3", retry=RetryPolicy.none()).synthesize_array("Hello.")
     assert info.value.code == "unsupported_response_format"
+
+
+async def test_a_connection_uvicorn_closed_for_idleness_is_not_reused(speech_urls: tuple[str, str]) -> None:
+    """uvicorn closes a connection idle for 5 s; the pool stops reusing one after 4 s, so a transcription
+    sent after 5.2 s idle, with retries off, goes out on a new connection and succeeds."""
+    tts_url, stt_url = speech_urls
+    audio = b"".join([c async for c in tts(tts_url).synthesize(SENTENCES[0])])
+    async with TransportPool(limit=1) as pool:
+        listener = stt(stt_url, pool=pool, retry=RetryPolicy.none())
+        assert word_error_rate(SENTENCES[0], await listener.transcribe(audio)) < 0.2
+        await asyncio.sleep(5.2)
+        assert word_error_rate(SENTENCES[0], await listener.transcribe(audio)) < 0.2

@@ -96,7 +96,7 @@ async def test_requests_and_responses_follow_the_schema(emulator: Emulator) -> N
 
 
 async def test_a_batch_refused_as_too_large_is_halved(emulator: Emulator) -> None:
-    emulator.state.embedding_limits["request_tokens"] = 40
+    emulator.embedding_limits.request_tokens = 40
     t = transport(emulator, max_tokens_per_request=10_000, dimensions=8)
     texts = [f"word{i} another word here" for i in range(20)]
     result = await t.embed_batch(texts)
@@ -105,7 +105,7 @@ async def test_a_batch_refused_as_too_large_is_halved(emulator: Emulator) -> Non
 
 
 async def test_one_input_too_large_for_the_model_names_its_index(emulator: Emulator) -> None:
-    emulator.state.embedding_limits["input_tokens"] = 50
+    emulator.embedding_limits.input_tokens = 50
     texts = ["short"] * 5 + ["long " * 80] + ["short"] * 5
     with pytest.raises(BadRequestError) as info:
         await transport(emulator).embed(texts)

@@ -18,7 +18,6 @@ from axio_omni import (
     InternalServerError,
     OpenAISTTTransport,
     OpenAITTSTransport,
-    RateLimitError,
     RetryPolicy,
     StreamCutError,
     from_dict,
@@ -106,22 +105,32 @@ async def test_no_connection_at_all_is_retried_then_raised() -> None:
         await speak(t, SENTENCE)
 
 
-async def test_nothing_is_retried_after_audio_was_yielded(emulator: Emulator) -> None:
+async def test_a_cut_stream_is_never_retried(emulator: Emulator) -> None:
     emulator.fail_next("drop_after=2")
     received: list[bytes] = []
     with pytest.raises(StreamCutError):
         async for chunk in tts(emulator, response_format="wav").synthesize(SENTENCE * 4):
             received.append(chunk)
     assert received and len(emulator.requests) == 1
-    # A later piece of a long text that hits a rate limit is not retried either: audio was heard.
-    t = tts(emulator, response_format="pcm", max_chars=60)
-    stream = t.synthesize("First part of the speech is here. Second part follows right after it.")
+
+
+async def test_a_later_piece_is_retried_only_when_the_server_did_not_start_it(emulator: Emulator) -> None:
+    """Retrying piece 2 after a 429 repeats nothing the listener heard; after a 500 it may bill twice."""
+    text = "First part of the speech is here. Second part follows right after it."
+    whole = b"".join([c async for c in tts(emulator, response_format="pcm", max_chars=60).synthesize(text)])
+    emulator.state.requests.clear()
+    stream = tts(emulator, response_format="pcm", max_chars=60).synthesize(text)
     first = await anext(stream)
     emulator.fail_next("status=429;retry_after_ms=1")
-    with pytest.raises(RateLimitError):
+    rest = b"".join([c async for c in stream])
+    assert first + rest == whole and len(emulator.requests) == 3
+    stream = tts(emulator, response_format="pcm", max_chars=60).synthesize(text)
+    await anext(stream)
+    emulator.fail_next("status=500")
+    with pytest.raises(InternalServerError):
         async for _ in stream:
             pass
-    assert first and len(emulator.requests) == 3
+    assert len(emulator.requests) == 5
 
 
 async def test_arrays_at_a_chosen_rate(emulator: Emulator) -> None:
@@ -186,9 +195,31 @@ async def test_stt_error_shapes(emulator: Emulator, fault: str, error: type[Exce
         await stt(emulator).transcribe(encode_audio(encode_speech("x."), RATE, "wav"))
 
 
-async def test_bad_audio_is_a_400_in_openai_shape(emulator: Emulator) -> None:
-    with pytest.raises(BadRequestError, match="Invalid file format"):
-        await stt(emulator).transcribe(b"RIFF" + b"\x00" * 4 + b"WAVE" + b"junk" * 10)
+@pytest.mark.parametrize(
+    ("audio", "media_type", "reason"),
+    [
+        (b"RIFF" + b"\x00" * 4 + b"WAVE" + b"junk" * 10, "audio/wav", "cut short"),
+        (b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00", "audio/wav", "fmt chunk"),
+        (bytes(range(256)) * 4, "audio/wav", "no audio format"),
+        (b"\x00\x01" * 512, "audio/mpeg", "no audio format"),
+        (b"\x00\x01" * 512, "audio/pcm;channels=0;rate=16000", "channels"),
+        (b"\x00\x01" * 512, "audio/pcm;rate=16000;channels=abc", "channels"),
+        (b"\x00\x01" * 512, "audio/pcm;rate=fast", "rate"),
+        (b"\x00\x01\x02", "audio/pcm;rate=16000", "16-bit frames"),
+    ],
+)
+async def test_audio_that_cannot_be_transcribed_is_refused_before_sending(
+    emulator: Emulator, audio: bytes, media_type: str, reason: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=reason) as info:
+        await stt(emulator).transcribe(audio, media_type)
+    assert media_type in str(info.value) and emulator.requests == []
+
+
+async def test_a_wav_cut_inside_its_samples_is_still_sent(emulator: Emulator) -> None:
+    """A recording cut short keeps its header's size; decoders read what is there, and so does the server."""
+    wav = encode_audio(encode_speech(SENTENCE), RATE, "wav")
+    assert await stt(emulator).transcribe(wav[: len(wav) - 4000]) == SENTENCE
 
 
 async def test_stt_retries_resend_the_whole_form(emulator: Emulator) -> None:

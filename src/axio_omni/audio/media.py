@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 
-__all__ = ["MediaType", "extension_for", "parse_media_type", "sniff_media_type"]
+__all__ = ["MediaType", "audio_problem", "extension_for", "parse_media_type", "sniff_media_type"]
 
 #: File extensions the transcription endpoint accepts, by media type.
 _EXTENSIONS = {
@@ -82,3 +83,49 @@ def sniff_media_type(data: bytes) -> str | None:
 def extension_for(media_type: str) -> str | None:
     """The file extension an upload of ``media_type`` should carry, or None for one not accepted."""
     return _EXTENSIONS.get(parse_media_type(media_type).type)
+
+
+def audio_problem(data: bytes, kind: str, *, sniffed: bool) -> str | None:
+    """Why ``data`` cannot be sent as ``kind``, or None when it can.
+
+    ``sniffed`` says whether :func:`sniff_media_type` recognised the bytes. Unrecognised bytes pass
+    only as MP3 with a frame sync near the start (MP3 may carry neither tag nor sync at byte 0); a
+    WAV must hold a whole ``fmt`` chunk and a ``data`` chunk with samples (data shorter than its
+    header says is a cut recording, which decoders read as far as it goes).
+    """
+    if not sniffed:
+        if kind in ("audio/mpeg", "audio/mp3", "audio/mpga") and _has_mp3_sync(data[:4096]):
+            return None
+        return f"its bytes are no audio format the endpoint takes (they begin {data[:8].hex(' ')})"
+    if kind == "audio/wav":
+        return _wav_problem(data)
+    return None
+
+
+def _has_mp3_sync(head: bytes) -> bool:
+    at = head.find(b"\xff")
+    while 0 <= at < len(head) - 1:
+        if head[at + 1] & 0xE0 == 0xE0 and head[at + 1] & 0x06:
+            return True
+        at = head.find(b"\xff", at + 1)
+    return False
+
+
+def _wav_problem(data: bytes) -> str | None:
+    at, block = 12, 0
+    while at + 8 <= len(data):
+        kind, size = data[at : at + 4], struct.unpack_from("<I", data, at + 4)[0]
+        if kind == b"fmt ":
+            if size < 16 or at + 8 + 16 > len(data):
+                return "the WAV header is cut short inside its fmt chunk"
+            channels, _rate, _bytes_per_second, block = struct.unpack_from("<HIIH", data, at + 10)
+            if not channels or not block:
+                return "the WAV fmt chunk declares no channels"
+        elif kind == b"data":
+            if not block:
+                return "the WAV has no fmt chunk before its data"
+            if len(data) - (at + 8) < block:
+                return "the WAV has no samples"
+            return None
+        at += 8 + size + (size & 1)
+    return "the WAV header is cut short: no data chunk"

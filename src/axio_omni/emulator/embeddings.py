@@ -17,9 +17,10 @@ import numpy as np
 import numpy.typing as npt
 from aiohttp import web
 
-from .faults import Fault
 from .replies import count_tokens
 from .shapes import error_response
+from .state import CALL, EMBEDDING_LIMITS, Call, EmbeddingLimits
+from .writer import respond_json
 
 __all__ = ["DEFAULT_DIMENSIONS", "embedding_vector", "handle_embeddings"]
 
@@ -75,33 +76,33 @@ class _Job:
     fmt: str
 
 
-def _check(body: Any, limits: dict[str, int]) -> _Job | web.Response:
+def _check(body: Any, limits: EmbeddingLimits) -> _Job | web.Response:
     """The request as a job, or OpenAI's 400 for the first thing it gets wrong."""
     if not isinstance(body, dict) or not isinstance(body.get("model"), str) or not body["model"]:
         return error_response(400, "you must provide a model parameter", param="model")
     texts = _inputs(body.get("input"))
     if isinstance(texts, str):
         return error_response(400, texts, param="input")
-    if len(texts) > limits["inputs"]:
+    if len(texts) > limits.inputs:
         return error_response(
             400,
-            f"Invalid 'input': maximum {limits['inputs']} inputs per request, got {len(texts)}.",
+            f"Invalid 'input': maximum {limits.inputs} inputs per request, got {len(texts)}.",
             param="input",
             code="invalid_value",
         )
     counts = [count_tokens(t) for t in texts]
     for i, n in enumerate(counts):
-        if n > limits["input_tokens"]:
+        if n > limits.input_tokens:
             return error_response(
                 400,
-                f"This model's maximum context length is {limits['input_tokens']} tokens, however you "
+                f"This model's maximum context length is {limits.input_tokens} tokens, however you "
                 f"requested {n} tokens (input {i}). Please reduce your prompt.",
                 param="input",
             )
-    if sum(counts) > limits["request_tokens"]:
+    if sum(counts) > limits.request_tokens:
         return error_response(
             400,
-            f"Requested {sum(counts)} tokens, max {limits['request_tokens']} tokens per request",
+            f"Requested {sum(counts)} tokens, max {limits.request_tokens} tokens per request",
             code="max_tokens_per_request",
         )
     dimensions = body.get("dimensions", DEFAULT_DIMENSIONS.get(body["model"], _DIMENSIONS))
@@ -113,10 +114,9 @@ def _check(body: Any, limits: dict[str, int]) -> _Job | web.Response:
     return _Job(body["model"], texts, sum(counts), dimensions, fmt)
 
 
-async def handle_embeddings(
-    request: web.Request, body: Any, fault: Fault | None, limits: dict[str, int]
-) -> web.Response:
-    job = _check(body, limits)
+async def handle_embeddings(request: web.Request) -> web.StreamResponse:
+    call: Call = request[CALL]
+    job = _check(call.body, request.app[EMBEDDING_LIMITS])
     if isinstance(job, web.Response):
         return job
     data = []
@@ -126,7 +126,5 @@ async def handle_embeddings(
             base64.b64encode(vector.astype("<f4").tobytes()).decode() if job.fmt == "base64" else vector.tolist()
         )
         data.append({"object": "embedding", "index": i, "embedding": value})
-    if fault is not None and fault.drop_after is not None and request.transport is not None:
-        request.transport.close()
     usage = {"prompt_tokens": job.tokens, "total_tokens": job.tokens}
-    return web.json_response({"object": "list", "data": data, "model": job.model, "usage": usage})
+    return await respond_json(request, call, {"object": "list", "data": data, "model": job.model, "usage": usage})

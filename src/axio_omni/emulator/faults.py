@@ -1,21 +1,36 @@
 """Scriptable faults for the emulator: per request (a header) and per server (a queue).
 
-A fault is written as ``key=value`` pairs separated by ``;``, in the ``X-Emulator-Fault`` header
-or as :meth:`Fault.parse` input::
+A fault is written as ``key=value`` pairs separated by ``;``, in the ``X-Emulator-Fault`` header or
+as :meth:`Fault.parse` input. Each key belongs to one of three parts, read the same way by every
+endpoint:
+
+Transport faults (:class:`TransportFault`), before any answer::
 
     status=429;retry_after=2            a 429 with Retry-After: 2
     status=503;retry_after_ms=150       a 503 with retry-after-ms: 150
-    status=500;times=2                  fail the first two requests carrying this header, then succeed
-    status=400;body=detail              the error body in FastAPI's {"detail": ...} wrapper
     status=502;should_retry=false       with x-should-retry: false
-    delay=1.5                           wait before the first byte
-    drop_after=3                        close the connection after 3 stream chunks
-    malformed_after=2                   send a chunk that is not JSON after 2 chunks
-    error_after=2                       an in-band error chunk after 2 chunks (error_event=true: as event: error)
-    stall_after=2;stall=5               pause 5 s after 2 chunks
+    status=400;body=detail              the error body in FastAPI's {"detail": ...} wrapper
+    delay=1.5                           wait before answering (on the emulator's clock)
+    disconnect=true                     read the whole request, then close the connection unanswered
+
+Stream faults (:class:`StreamFault`), while answering (events are SSE events or body chunks)::
+
+    pace=0.1                            wait 0.1 s before each event after the first (a slow, healthy stream)
+    drop_after=3                        close the connection after 3 events
+    drop_after_bytes=100                close the connection after 100 bytes of the body
+    malformed_after=2                   send an event that is not JSON after 2 events (SSE only)
+    error_after=2                       an in-band error event after 2 (error_event=true: as event: error)
+    stall_after=2;stall=5               pause 5 s after 2 events (on the emulator's clock)
     no_done=true                        end the stream with neither a finish reason nor [DONE]
     close_after=true                    answer in full, then close the keep-alive connection silently
+    connection_close=true               answer with ``Connection: close``, then close the connection
 
+Socket faults (:class:`SocketFault`), in WebSocket sessions::
+
+    ws_close_after=3;ws_close_code=1011 close the socket with that code after 3 server events
+    ws_error_after=1                    send an ``error`` event after 1 server event
+
+And for the fault itself: ``times=2`` (the next two requests), ``path=/v1/models`` (only that path).
 ``body`` is one of ``openai`` (default), ``string`` (``{"error": "text"}``), ``detail`` (FastAPI) or
 ``text`` (a plain-text body).
 """
@@ -24,17 +39,18 @@ from __future__ import annotations
 
 import collections
 import threading
-from dataclasses import dataclass, fields
-from typing import Literal
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
 
-__all__ = ["FAULT_HEADER", "Fault", "FaultQueue"]
+__all__ = ["FAULT_HEADER", "Fault", "FaultQueue", "SocketFault", "StreamFault", "TransportFault"]
 
 FAULT_HEADER = "X-Emulator-Fault"
+_BODIES = ("openai", "string", "detail", "text")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Fault:
-    """One scripted misbehaviour. Every field is optional; several may combine."""
+class TransportFault:
+    """What happens instead of, or before, the answer."""
 
     status: int | None = None
     retry_after: str | None = None
@@ -42,9 +58,17 @@ class Fault:
     should_retry: bool | None = None
     body: Literal["openai", "string", "detail", "text"] = "openai"
     message: str = "scripted failure"
-    times: int = 1
     delay: float = 0.0
+    disconnect: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StreamFault:
+    """What happens while the answer is written; events are SSE events or body chunks."""
+
+    pace: float = 0.0
     drop_after: int | None = None
+    drop_after_bytes: int | None = None
     malformed_after: int | None = None
     error_after: int | None = None
     error_event: bool = False
@@ -52,38 +76,95 @@ class Fault:
     stall: float = 0.0
     no_done: bool = False
     close_after: bool = False
+    connection_close: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SocketFault:
+    """What happens in a WebSocket session; counts are server events sent."""
+
+    ws_close_after: int | None = None
+    ws_close_code: int = 1011
+    ws_error_after: int | None = None
+
+
+_PARTS: dict[str, type[Any]] = {"transport": TransportFault, "stream": StreamFault, "socket": SocketFault}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Fault:
+    """One scripted misbehaviour: a transport part, a stream part and a socket part, any of them empty."""
+
+    transport: TransportFault = field(default_factory=TransportFault)
+    stream: StreamFault = field(default_factory=StreamFault)
+    socket: SocketFault = field(default_factory=SocketFault)
+    #: How many requests (in a queue) or same-header requests take it.
+    times: int = 1
     #: Only requests to this path take the fault from the queue (None: any path).
     path: str | None = None
 
     @classmethod
+    def of(cls, **settings: Any) -> Fault:
+        """A fault from flat settings, each sent to the part that owns it: ``Fault.of(status=503, times=2)``."""
+        parts: dict[str, dict[str, Any]] = {name: {} for name in _PARTS}
+        own: dict[str, Any] = {}
+        for key, value in settings.items():
+            owner = _OWNER.get(key)
+            if owner is None:
+                raise ValueError(f"unknown fault setting {key!r} (known: {', '.join(sorted(_TYPES))})")
+            if owner == "fault":
+                own[key] = value
+            else:
+                parts[owner][key] = value
+        return cls(**{name: _PARTS[name](**values) for name, values in parts.items()}, **own)
+
+    @classmethod
     def parse(cls, spec: str) -> Fault:
         """A fault from ``key=value;...``; raises ValueError naming the bad key or value."""
-        types = {f.name: f.type for f in fields(cls)}
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}
         for part in filter(None, (p.strip() for p in spec.split(";"))):
             key, sep, raw = part.partition("=")
             key = key.strip()
-            if not sep or key not in types:
-                raise ValueError(f"unknown fault setting {part!r} (known: {', '.join(sorted(types))})")
-            kind = str(types[key])
-            raw = raw.strip()
-            try:
-                if "bool" in kind:
-                    if raw.lower() not in ("true", "false", "1", "0"):
-                        raise ValueError(raw)
-                    values[key] = raw.lower() in ("true", "1")
-                elif "int" in kind:
-                    values[key] = int(raw)
-                elif "float" in kind:
-                    values[key] = float(raw)
-                else:
-                    values[key] = raw
-            except ValueError:
-                raise ValueError(f"fault setting {key}: cannot read {raw!r}") from None
-        fault = cls(**values)  # type: ignore[arg-type]
-        if fault.body not in ("openai", "string", "detail", "text"):
-            raise ValueError(f"fault setting body: expected openai, string, detail or text, got {fault.body!r}")
-        return fault
+            if not sep or key not in _TYPES:
+                raise ValueError(f"unknown fault setting {part!r} (known: {', '.join(sorted(_TYPES))})")
+            values[key] = _read(key, _TYPES[key], raw.strip())
+        if values.get("body", "openai") not in _BODIES:
+            raise ValueError(f"fault setting body: expected one of {', '.join(_BODIES)}, got {values['body']!r}")
+        return cls.of(**values)
+
+    def __bool__(self) -> bool:
+        return self != _EMPTY
+
+
+def _read(key: str, kind: str, raw: str) -> Any:
+    try:
+        if "bool" in kind:
+            if raw.lower() not in ("true", "false", "1", "0"):
+                raise ValueError(raw)
+            return raw.lower() in ("true", "1")
+        if "int" in kind:
+            return int(raw)
+        if "float" in kind:
+            return float(raw)
+    except ValueError:
+        raise ValueError(f"fault setting {key}: cannot read {raw!r}") from None
+    return raw
+
+
+def _types() -> tuple[dict[str, str], dict[str, str]]:
+    kinds: dict[str, str] = {}
+    owners: dict[str, str] = {}
+    for name, part in _PARTS.items():
+        for f in fields(part):
+            kinds[f.name], owners[f.name] = str(f.type), name
+    for f in fields(Fault):
+        if f.name not in _PARTS:
+            kinds[f.name], owners[f.name] = str(f.type), "fault"
+    return kinds, owners
+
+
+_TYPES, _OWNER = _types()
+_EMPTY = Fault()
 
 
 class FaultQueue:

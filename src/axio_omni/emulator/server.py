@@ -7,8 +7,10 @@ from typing import Self
 
 from aiohttp import web
 
-from .app import EmulatorState, RecordedRequest, make_app
+from .app import make_app
+from .clock import Clock, RealClock
 from .faults import Fault, FaultQueue
+from .state import EmbeddingLimits, EmulatorState, RecordedRequest
 
 __all__ = ["Emulator"]
 
@@ -24,12 +26,25 @@ class Emulator:
 
     ``api_key`` makes every request without ``Authorization: Bearer <api_key>`` fail with 401.
     ``requests`` records what was sent; ``max_active`` and ``peers`` count concurrency and connections.
+    ``clock`` is what scripted delays and stalls wait on (a ``ManualClock`` for tests that move time
+    by hand); ``keepalive_timeout`` is how long the server keeps an idle connection, in seconds.
     """
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, api_key: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        api_key: str | None = None,
+        clock: Clock | None = None,
+        embedding_limits: EmbeddingLimits | None = None,
+        keepalive_timeout: float = 75.0,
+    ) -> None:
         self.host = host
         self.port = port
-        self.state = EmulatorState(api_key=api_key)
+        self.state = EmulatorState(api_key=api_key, clock=clock or RealClock())
+        self.embedding_limits = embedding_limits or EmbeddingLimits()
+        self.keepalive_timeout = keepalive_timeout
         self._runner: web.AppRunner | None = None
 
     @property
@@ -52,7 +67,10 @@ class Emulator:
         self.state.faults.push(fault, times=times)
 
     async def start(self) -> None:
-        runner = web.AppRunner(make_app(self.state), access_log=None, handler_cancellation=True)
+        app = make_app(self.state, embedding_limits=self.embedding_limits)
+        runner = web.AppRunner(
+            app, access_log=None, handler_cancellation=True, keepalive_timeout=self.keepalive_timeout
+        )
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)
         await site.start()

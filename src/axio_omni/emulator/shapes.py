@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,11 +9,7 @@ from aiohttp import web
 
 from .replies import Reply
 
-__all__ = ["chunk", "completion", "dumps", "error_response", "usage_of"]
-
-
-def dumps(data: Any) -> bytes:
-    return json.dumps(data, separators=(",", ":")).encode()
+__all__ = ["chunk", "completion", "error_response", "usage_of"]
 
 
 def chunk(ident: str, created: int, model: str, choices: list[dict[str, Any]], usage: Any = None) -> dict[str, Any]:

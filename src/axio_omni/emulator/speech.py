@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from ..audio import decode_audio, encode_audio
-from .faults import Fault
 from .shapes import error_response
+from .state import CALL, Call
 from .voice import RATE, Burst, decode_speech, encode_speech
+from .writer import respond_bytes, respond_json
 
 __all__ = ["handle_speech", "handle_transcription"]
 
@@ -51,7 +52,9 @@ def _speech_problem(body: Any) -> tuple[str, str] | None:
     return None
 
 
-async def handle_speech(request: web.Request, body: Any, fault: Fault | None) -> web.StreamResponse:
+async def handle_speech(request: web.Request) -> web.StreamResponse:
+    call: Call = request[CALL]
+    body = call.body
     problem = _speech_problem(body)
     if problem:
         return error_response(400, problem[0], param=problem[1])
@@ -64,48 +67,63 @@ async def handle_speech(request: web.Request, body: Any, fault: Fault | None) ->
             code="unsupported_response_format",
         )
     audio = encode_audio(encode_speech(body["input"], RATE), RATE, fmt)
-    resp = web.StreamResponse(headers={"Content-Type": _CONTENT_TYPES[fmt], "x-sample-rate": str(RATE)})
-    await resp.prepare(request)
-    for n, at in enumerate(range(0, len(audio), _CHUNK)):
-        if fault is not None and fault.drop_after == n and request.transport is not None:
-            request.transport.close()
-            return resp
-        await resp.write(audio[at : at + _CHUNK])
-    await resp.write_eof()
-    return resp
+    # Streamed in chunks without a length, as OpenAI streams speech.
+    return await respond_bytes(
+        request, call, audio, _CONTENT_TYPES[fmt], headers={"x-sample-rate": str(RATE)}, chunk=_CHUNK, length=False
+    )
 
 
-async def handle_transcription(request: web.Request, record: dict[str, Any]) -> web.Response:
-    """``record`` receives the form fields (not the file), for tests to inspect."""
-    form = await request.post()
-    upload = form.get("file")
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+async def _form(request: web.Request) -> tuple[dict[str, str], tuple[str | None, str | None, bytes] | None]:
+    """The text fields of a multipart form, and its ``file`` part (name, content type, bytes), read in memory."""
+    fields: dict[str, str] = {}
+    upload = None
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader):
+            continue
+        if part.name == "file":
+            upload = (part.filename, part.headers.get("Content-Type"), bytes(await part.read()))
+        elif part.name:
+            fields[part.name] = await part.text()
+    return fields, upload
+
+
+async def handle_transcription(request: web.Request) -> web.StreamResponse:
+    """The call's record receives the form fields (not the file's bytes), for tests to inspect."""
+    call: Call = request[CALL]
+    record: dict[str, Any] = {}
+    call.record.body = record
+    if not request.content_type.startswith("multipart/"):
+        return error_response(400, "the request must be multipart/form-data", param="file")
+    fields, upload = await _form(request)
     record.update(fields)
-    if not isinstance(upload, web.FileField):
+    if upload is None:
         return error_response(400, "you must provide a file parameter", param="file")
-    record["file"] = {"filename": upload.filename, "content_type": upload.content_type}
+    record["file"] = {"filename": upload[0], "content_type": upload[1]}
     if not fields.get("model"):
         return error_response(400, "you must provide a model parameter", param="model")
     fmt = fields.get("response_format", "json")
     if fmt not in ("json", "text", "verbose_json", "srt", "vtt"):
         return error_response(400, f"Invalid 'response_format': {fmt!r}", param="response_format")
-    data = upload.file.read()
     try:
-        samples, rate = decode_audio(data)
+        samples, rate = decode_audio(upload[2])
     except ValueError:
         return error_response(400, f"Invalid file format. Supported formats: {_UPLOADS}", param="file")
-    return _transcript(decode_speech(samples, rate), len(samples) / rate, fmt, fields.get("language"))
+    bursts = decode_speech(samples, rate)
+    return await _transcript(request, call, bursts, len(samples) / rate, fmt, fields.get("language"))
 
 
-def _transcript(bursts: list[Burst], duration: float, fmt: str, language: str | None) -> web.Response:
+async def _transcript(
+    request: web.Request, call: Call, bursts: list[Burst], duration: float, fmt: str, language: str | None
+) -> web.StreamResponse:
     """The sentences heard, in the ``response_format`` asked for."""
     text = " ".join(b.text for b in bursts)
-    if fmt == "text":
-        return web.Response(text=text + "\n", content_type="text/plain")
-    if fmt in ("srt", "vtt"):
-        return web.Response(text=_subtitles(bursts, fmt), content_type="text/plain")
+    if fmt in ("text", "srt", "vtt"):
+        plain = text + "\n" if fmt == "text" else _subtitles(bursts, fmt)
+        return await respond_bytes(request, call, plain.encode(), "text/plain; charset=utf-8")
     if fmt == "json":
-        return web.json_response({"text": text, "usage": {"type": "duration", "seconds": round(duration)}})
+        usage = {"type": "duration", "seconds": round(duration)}
+        return await respond_json(request, call, {"text": text, "usage": usage})
     segments = [
         {
             "id": i,
@@ -122,7 +140,7 @@ def _transcript(bursts: list[Burst], duration: float, fmt: str, language: str | 
         for i, b in enumerate(bursts)
     ]
     verbose = {"task": "transcribe", "language": language or "english", "duration": round(duration, 3)}
-    return web.json_response({**verbose, "text": text, "segments": segments})
+    return await respond_json(request, call, {**verbose, "text": text, "segments": segments})
 
 
 def _subtitles(bursts: list[Burst], fmt: str) -> str:

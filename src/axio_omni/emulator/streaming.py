@@ -1,15 +1,15 @@
-"""Writes a reply as a ``chat.completion.chunk`` event stream, applying the stream faults."""
+"""Writes a reply as a ``chat.completion.chunk`` event stream, through the stream fault's writer."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from aiohttp import web
 
-from .faults import Fault
 from .replies import Reply
-from .shapes import chunk, dumps, usage_of
+from .shapes import chunk, usage_of
+from .state import Call
+from .writer import BodyWriter, dumps
 
 __all__ = ["reply_chunks", "stream_reply"]
 
@@ -36,45 +36,20 @@ def reply_chunks(reply: Reply, ident: str, created: int, model: str, include_usa
 
 
 async def stream_reply(
-    request: web.Request, fault: Fault | None, reply: Reply, ident: str, created: int, model: str, include_usage: bool
+    request: web.Request, call: Call, reply: Reply, ident: str, created: int, model: str, include_usage: bool
 ) -> web.StreamResponse:
     resp = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "x-request-id": f"req_{ident[-16:]}"}
     )
     await resp.prepare(request)
+    writer = BodyWriter(request, resp, call, sse=True)
     chunks = reply_chunks(reply, ident, created, model, include_usage)
-    if fault is not None and fault.no_done:
+    no_done = call.fault.stream.no_done
+    if no_done:
         # Content only: no finish chunk, no usage, no [DONE], as a cut connection looks on the wire.
         chunks = chunks[: 1 + len(reply.chunks)]
-    for n, data in enumerate(chunks):
-        if fault is not None and await _fault_at(n, fault, request, resp):
+    for data in chunks:
+        if not await writer.send(b"data: " + dumps(data) + b"\n\n"):
             return resp
-        await resp.write(b"data: " + dumps(data) + b"\n\n")
-    if fault is not None and await _fault_at(len(chunks), fault, request, resp):
-        return resp
-    if fault is None or not fault.no_done:
-        await resp.write(b"data: [DONE]\n\n")
-    await resp.write_eof()
-    if fault is not None and fault.close_after and request.transport is not None:
-        # As llama.cpp does after some streams: no "Connection: close", the socket just goes.
-        request.transport.close()
+    await writer.end(b"" if no_done else b"data: [DONE]\n\n")
     return resp
-
-
-async def _fault_at(n: int, fault: Fault, request: web.Request, resp: web.StreamResponse) -> bool:
-    """Applies what ``fault`` scripts after ``n`` chunks; True when the stream must stop here."""
-    if fault.stall_after == n and fault.stall:
-        await asyncio.sleep(fault.stall)
-    if fault.malformed_after == n:
-        await resp.write(b'data: {"id": "chatcmpl-broken", "choices": [{"delta": \n\n')
-    if fault.error_after == n:
-        error = {"error": {"message": fault.message, "type": "server_error", "param": None, "code": "server_error"}}
-        prefix = b"event: error\n" if fault.error_event else b""
-        await resp.write(prefix + b"data: " + dumps(error) + b"\n\n")
-        await resp.write_eof()
-        return True
-    if fault.drop_after == n:
-        if request.transport is not None:
-            request.transport.close()
-        return True
-    return False

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import math
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Self, cast
@@ -22,12 +21,17 @@ from axio.models import ModelRegistry, ModelSpec
 from axio.tool import Tool
 from axio.transport import CompletionTransport
 
-from ..errors import ConfigurationError, MalformedResponseError
-from ..models import DEFAULT_CHAT_MODEL, chat_catalogue, model_spec
+from ..errors import AuthenticationError, ConfigurationError, MalformedResponseError, OmniError, PermissionDeniedError
+from ..models import DEFAULT_CHAT_MODEL, chat_catalogue, is_chat_model, model_spec
+from ..retry import Repeat
+from ..rules import Choice, Custom, Flag, JsonMap, Number, Refused, Text, Texts, setting
+from ..serial import model_from_json, registry_from_json
+from ..timeouts import Budget
 from ..wire.chat_request import chat_messages, chat_tools
 from ..wire.chat_stream import ChatStreamDecoder
-from .base import HTTPTransport, json_fields, require_positive
-from .http import Request, finish, open_response, read_all, read_chunk
+from .base import HTTPTransport
+from .http import finish, open_response, read_all, read_chunk
+from .request import Request
 
 __all__ = ["OpenAITransport"]
 
@@ -35,6 +39,27 @@ log = logging.getLogger("axio_omni.chat")
 
 #: Body fields this transport writes itself; ``extra_body`` may not replace them.
 _OWN_FIELDS = ("messages", "stream", "model")
+_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
+
+
+def _model(value: Any) -> Any:
+    if isinstance(value, ModelSpec) or (isinstance(value, str) and value):
+        return value
+    raise Refused
+
+
+def _registry(value: Any) -> Any:
+    if not isinstance(value, ModelRegistry):
+        raise Refused
+    return value
+
+
+_MODEL = Custom(
+    "a ModelSpec or a non-empty model id",
+    _model,
+    lambda v: v if isinstance(v, str) and v else model_from_json(v, "model"),
+)
+_MODELS = Custom("a ModelRegistry", _registry, lambda v: registry_from_json(v, "models"))
 
 
 @dataclass(slots=True, kw_only=True)
@@ -44,7 +69,9 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
     Optional request fields are sent only when set, so servers that do not know them are not
     confused. ``max_tokens`` goes out as ``max_completion_tokens`` (OpenAI's current name) unless
     ``max_tokens_field="max_tokens"`` for servers that only know the old one. ``extra_body`` is
-    merged into every request for anything else a server takes.
+    merged into every request for anything else a server takes. A turn is a ``SAFE`` request
+    (``retry.Repeat``): a failure before its response starts is retried as the official SDK does;
+    once events flow, nothing is.
     """
 
     type_name = "openai"
@@ -56,54 +83,38 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
     #: axio's loader reads ``auth`` for account sign-in; an API-key transport has none.
     auth: ClassVar[None] = None
 
-    name: str = "OpenAI"
+    name: str = setting("OpenAI", Text())
     #: An id or a ``ModelSpec``; always a ``ModelSpec`` after construction (``spec`` types it so).
-    model: ModelSpec | str = field(default_factory=lambda: model_spec(DEFAULT_CHAT_MODEL))
-    models: ModelRegistry = field(default_factory=chat_catalogue)
-    temperature: float | None = None
-    top_p: float | None = None
-    max_tokens: int | None = None
-    max_tokens_field: Literal["max_completion_tokens", "max_tokens"] = "max_completion_tokens"
-    seed: int | None = None
-    stop: tuple[str, ...] = ()
-    reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None = None
-    tool_choice: Literal["auto", "required", "none"] | None = None
-    parallel_tool_calls: bool | None = None
+    model: ModelSpec | str = setting(default_factory=lambda: model_spec(DEFAULT_CHAT_MODEL), rule=_MODEL)
+    models: ModelRegistry = setting(default_factory=chat_catalogue, rule=_MODELS)
+    temperature: float | None = setting(None, Number(0, 2, optional=True))
+    top_p: float | None = setting(None, Number(0, 1, optional=True))
+    max_tokens: int | None = setting(None, Number(1, integer=True, optional=True))
+    max_tokens_field: Literal["max_completion_tokens", "max_tokens"] = setting(
+        "max_completion_tokens", Choice("max_completion_tokens", "max_tokens")
+    )
+    seed: int | None = setting(None, Number(-(2**63), 2**63 - 1, integer=True, optional=True))
+    stop: tuple[str, ...] = setting((), Texts(most=4))
+    reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None = setting(
+        None, Choice(*_EFFORTS, optional=True)
+    )
+    tool_choice: Literal["auto", "required", "none"] | None = setting(
+        None, Choice("auto", "required", "none", optional=True)
+    )
+    parallel_tool_calls: bool | None = setting(None, Flag(optional=True))
     #: Ask for a usage chunk at the end of the stream (``stream_options.include_usage``).
-    include_usage: bool = True
+    include_usage: bool = setting(True, Flag())
     #: Read ``<think>...</think>`` in the content as reasoning.
-    think_tags: bool = True
-    extra_body: Mapping[str, Any] = field(default_factory=dict)
+    think_tags: bool = setting(True, Flag())
+    extra_body: Mapping[str, Any] = setting(default_factory=dict, rule=JsonMap(reserved=_OWN_FIELDS))
+    #: Set when ``fetch_models`` could not reach the server: the list is fetched again after the next
+    #: turn that succeeds.
+    _models_pending: bool = field(default=False, init=False, repr=False, compare=False, metadata={"runtime": True})
 
     def __post_init__(self) -> None:
         self._validate_common()
-        if not isinstance(self.models, ModelRegistry):
-            raise ConfigurationError(f"models must be a ModelRegistry, got {type(self.models).__name__}")
-        model: object = self.model
-        if isinstance(model, str):
-            if not model:
-                raise ConfigurationError("model: an id cannot be empty")
-            model = self.models.get(model) or model_spec(model)
-        if not isinstance(model, ModelSpec):
-            raise ConfigurationError(f"model must be a ModelSpec or an id, got {type(model).__name__}")
-        self.model = model
-        _check_number("temperature", self.temperature, 0, 2)
-        _check_number("top_p", self.top_p, 0, 1)
-        require_positive("max_tokens", self.max_tokens, optional=True)
-        if self.seed is not None and (not isinstance(self.seed, int) or isinstance(self.seed, bool)):
-            raise ConfigurationError(f"seed must be an integer or None, got {self.seed!r}")
-        stop: object = self.stop
-        self.stop = (stop,) if isinstance(stop, str) else tuple(self.stop)
-        if len(self.stop) > 4 or not all(isinstance(s, str) and s for s in self.stop):
-            raise ConfigurationError(f"stop must be up to 4 non-empty strings, got {self.stop!r}")
-        _check_choice("max_tokens_field", self.max_tokens_field, ("max_completion_tokens", "max_tokens"))
-        _check_choice(
-            "reasoning_effort",
-            self.reasoning_effort,
-            (None, "none", "minimal", "low", "medium", "high", "xhigh", "max"),
-        )
-        _check_choice("tool_choice", self.tool_choice, (None, "auto", "required", "none"))
-        self.extra_body = json_fields(self.extra_body, "extra_body", reserved=_OWN_FIELDS)
+        if isinstance(self.model, str):
+            self.model = self.models.get(self.model) or model_spec(self.model)
 
     @property
     def spec(self) -> ModelSpec:
@@ -147,12 +158,20 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
     def stream(self, messages: list[Message], tools: list[Tool[Any]], system: str) -> AsyncIterator[StreamEvent]:
         """Stream one turn. Arguments are checked now, before anything is sent."""
         body = self.build_payload(messages, tools, system)
-        request = self._request("POST", "/chat/completions", json_body=body, accept="text/event-stream")
+        request = self._request(
+            "POST",
+            "/chat/completions",
+            json_body=body,
+            accept="text/event-stream",
+            repeat=Repeat.SAFE,
+            what=f"chat completion ({self.spec.id})",
+        )
         return self._stream(request)
 
     async def _stream(self, request: Request) -> AsyncIterator[StreamEvent]:
         session = self._session()
-        resp = await open_response(session, request, self.retry, what=f"chat completion ({self.spec.id})")
+        budget = Budget.start(self.timeouts.total)
+        resp = await open_response(session, request, self.retry, budget=budget)
         decoder = ChatStreamDecoder(think_tags=self.think_tags)
         complete = False
         try:
@@ -163,7 +182,7 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
                     status=resp.status,
                     request_id=resp.headers.get("x-request-id"),
                 )
-            while chunk := await read_chunk(resp, request.secret):
+            while chunk := await read_chunk(resp, budget):
                 for event in decoder.feed(chunk):
                     yield event
             for event in decoder.close():
@@ -171,20 +190,47 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
             complete = True
         finally:
             finish(resp, complete)
+        if self._models_pending:
+            await self._refresh_models()
 
     # ── model catalogue and plugin API ─────────────────────────────────────────────────────────
 
     async def fetch_models(self) -> ModelRegistry:
-        """Replace ``models`` with what the server's ``GET /models`` lists, and return it."""
-        request = self._request("GET", "/models", idempotent=True)
-        raw = (await read_all(self._session(), request, self.retry, what="list models")).data
+        """Replace ``models`` with the chat models the server's ``GET /models`` lists, and return them.
+
+        Models for other endpoints (embeddings, speech, images) are left out. A server that cannot
+        be reached or has no such list keeps the packaged catalogue, with a warning, and the list
+        is fetched again after the next turn that succeeds; only a refused key raises. So axio's
+        loader, which calls this on open, opens a transport whose server is down.
+        """
+        try:
+            self.models = await self._live_models(self.retry)
+        except (AuthenticationError, PermissionDeniedError):
+            raise
+        except OmniError as error:
+            log.warning(
+                "%s: no model list (%s); using the packaged catalogue until the server answers", self.name, error
+            )
+            self._models_pending = True
+        return self.models
+
+    async def _refresh_models(self) -> None:
+        """The live list, once the server has answered a turn; a failure leaves the catalogue quietly."""
+        try:
+            self.models = await self._live_models(dataclasses.replace(self.retry, max_retries=0))
+        except OmniError as error:
+            log.debug("%s: model list still unavailable (%s)", self.name, error)
+
+    async def _live_models(self, policy: Any) -> ModelRegistry:
+        request = self._request("GET", "/models", repeat=Repeat.SAFE, what="list models")
+        raw = (await read_all(self._session(), request, policy)).data
         try:
             data = json.loads(raw)
             ids = [str(m["id"]) for m in data["data"]]
         except (ValueError, KeyError, TypeError) as exc:
             raise MalformedResponseError(f"GET /models did not return a model list: {exc}", body=raw[:500]) from None
-        self.models = ModelRegistry(self.models.get(i) or model_spec(i) for i in ids)
-        return self.models
+        self._models_pending = False
+        return ModelRegistry(self.models.get(i) or model_spec(i) for i in ids if is_chat_model(i))
 
     def with_model(self, model: str | ModelSpec) -> Self:
         """A copy using ``model``, sharing this one's session or pool."""
@@ -208,17 +254,3 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
         if data.get("api_key") == "":
             data["api_key"] = None
         return data
-
-
-def _check_number(name: str, value: float | None, low: float, high: float) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ConfigurationError(f"{name} must be a number or None, got {value!r}")
-    if not low <= value <= high:
-        raise ConfigurationError(f"{name} must be between {low} and {high}, got {value!r}")
-
-
-def _check_choice(name: str, value: object, allowed: tuple[object, ...]) -> None:
-    if value not in allowed:
-        raise ConfigurationError(f"{name} must be one of {[a for a in allowed if a is not None]}, got {value!r}")

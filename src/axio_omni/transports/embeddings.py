@@ -20,6 +20,9 @@ from axio.transport import EmbeddingTransport
 
 from ..cache import EmbeddingCache, cache_key, open_cache
 from ..errors import ConfigurationError, OmniError
+from ..retry import Repeat
+from ..rules import Choice, JsonMap, Number, Text, setting
+from ..timeouts import Budget
 from ..wire.embeddings import (
     MAX_INPUTS,
     MAX_REQUEST_TOKENS,
@@ -31,7 +34,7 @@ from ..wire.embeddings import (
     plan_batches,
     read_embeddings,
 )
-from .base import HTTPTransport, json_fields, require_positive, require_text
+from .base import HTTPTransport
 from .concurrency import all_or_nothing
 from .http import read_all
 
@@ -64,30 +67,22 @@ class OpenAIEmbeddingTransport(HTTPTransport, EmbeddingTransport):
     type_name = "openai-embedding"
     display_name: ClassVar[str] = "OpenAI embeddings (axio-omni)"
 
-    model: str = "text-embedding-3-small"
-    dimensions: int | None = None
-    encoding_format: Literal["base64", "float"] = "base64"
-    user: str | None = None
-    extra_body: Mapping[str, Any] = field(default_factory=dict)
-    max_inputs: int = MAX_INPUTS
-    max_tokens_per_request: int = MAX_REQUEST_TOKENS
-    max_concurrency: int = 4
-    cache: str | None = None
+    model: str = setting("text-embedding-3-small", Text())
+    dimensions: int | None = setting(None, Number(1, integer=True, optional=True))
+    encoding_format: Literal["base64", "float"] = setting("base64", Choice("base64", "float"))
+    user: str | None = setting(None, Text(optional=True))
+    extra_body: Mapping[str, Any] = setting(default_factory=dict, rule=JsonMap(reserved=("input",)))
+    max_inputs: int = setting(MAX_INPUTS, Number(1, integer=True))
+    max_tokens_per_request: int = setting(MAX_REQUEST_TOKENS, Number(1, integer=True))
+    max_concurrency: int = setting(4, Number(1, integer=True))
+    #: None, ``":memory:"`` or the path of a SQLite file.
+    cache: str | None = setting(None, Text(optional=True))
     _cache: EmbeddingCache | None = field(
         default=None, init=False, repr=False, compare=False, metadata={"runtime": True}
     )
 
     def __post_init__(self) -> None:
         self._validate_common()
-        require_text("model", self.model)
-        for name in ("max_inputs", "max_tokens_per_request", "max_concurrency"):
-            require_positive(name, getattr(self, name))
-        require_positive("dimensions", self.dimensions, optional=True)
-        if self.encoding_format not in ("base64", "float"):
-            raise ConfigurationError(f"encoding_format must be 'base64' or 'float', got {self.encoding_format!r}")
-        if self.cache is not None and (not isinstance(self.cache, str) or not self.cache):
-            raise ConfigurationError(f"cache must be None, ':memory:' or a file path, got {self.cache!r}")
-        self.extra_body = json_fields(self.extra_body, "extra_body", reserved=("input",))
         self._cache = open_cache(self.cache)
 
     # ── the axio protocol and its array form ───────────────────────────────────────────────────
@@ -123,11 +118,12 @@ class OpenAIEmbeddingTransport(HTTPTransport, EmbeddingTransport):
                 job.cached = len(rows)
         batches = plan_batches(texts, misses, max_inputs=self.max_inputs, max_tokens=self.max_tokens_per_request)
         session = self._session()
+        budget = Budget.start(self.timeouts.total)
         limit = asyncio.Semaphore(self.max_concurrency)
 
         async def run(batch: list[int]) -> None:
             async with limit:
-                vectors, usage, requests = await self._send(session, texts, batch)
+                vectors, usage, requests = await self._send(session, texts, batch, budget)
             if self._cache is not None:
                 await self._cache.put_many([keys[i] for i in batch], vectors)
             job.usage += usage
@@ -138,7 +134,7 @@ class OpenAIEmbeddingTransport(HTTPTransport, EmbeddingTransport):
         return job.result(self.dimensions)
 
     async def _send(
-        self, session: aiohttp.ClientSession, texts: Sequence[str], batch: list[int]
+        self, session: aiohttp.ClientSession, texts: Sequence[str], batch: list[int], budget: Budget | None
     ) -> tuple[Vectors, EmbeddingUsage, int]:
         """One batch's vectors; halved and sent again while the server finds it too large."""
         body = embedding_request(
@@ -150,15 +146,17 @@ class OpenAIEmbeddingTransport(HTTPTransport, EmbeddingTransport):
             extra=self.extra_body,
         )
         try:
-            request = self._request("POST", "/embeddings", json_body=body)
-            raw = (await read_all(session, request, self.retry, what=f"embeddings ({len(batch)} inputs)")).data
+            request = self._request(
+                "POST", "/embeddings", json_body=body, repeat=Repeat.SAFE, what=f"embeddings ({len(batch)} inputs)"
+            )
+            raw = (await read_all(session, request, self.retry, budget=budget)).data
             vectors, usage = read_embeddings(raw, len(batch), dimensions=self.dimensions)
         except OmniError as error:
             if len(batch) > 1 and is_too_large(error):
                 half = len(batch) // 2
                 first, second = batch[:half], batch[half:]
-                v1, u1, r1 = await self._send(session, texts, first)
-                v2, u2, r2 = await self._send(session, texts, second)
+                v1, u1, r1 = await self._send(session, texts, first, budget)
+                v2, u2, r2 = await self._send(session, texts, second, budget)
                 return np.concatenate([v1, v2]), u1 + u2, r1 + r2
             _naming_inputs(error, batch)
             raise
@@ -199,5 +197,4 @@ def _naming_inputs(error: OmniError, batch: list[int]) -> None:
     """Put the inputs of the batch that failed into ``error``'s message and ``inputs``."""
     span = f"input {batch[0]}" if len(batch) == 1 else f"inputs {batch[0]}..{batch[-1]} ({len(batch)} texts)"
     error.message = f"{span}: {error.message}"
-    error.args = (error.message,)
     error.inputs = tuple(batch)

@@ -1,8 +1,19 @@
-"""The HTTP boundary: the only place aiohttp's and asyncio's exceptions become axio-omni errors.
+"""Sending over aiohttp: the one place aiohttp's and asyncio's exceptions become axio-omni errors.
 
-:func:`open_response` sends one request through the retry loop and returns a response whose status
-is 2xx; everything read from it afterwards is outside the loop and never retried.
-:func:`read_chunk` reads the next piece of a body and translates a failure there.
+:func:`open_response` sends a prepared :class:`~.request.Request` through the retry loop and returns
+a response whose status is 2xx; whatever is read from it afterwards is outside the loop and never
+repeated. :func:`read_all` reads a whole body inside the loop (a ``SAFE`` request whose body is cut
+is sent again, since nothing reached the caller). :func:`read_chunk` reads the next piece of a stream.
+
+Time limits (``timeouts.py``): ``Timeouts.connect`` is aiohttp's ``sock_connect`` (the connection
+itself, not the wait for a free one in the pool), ``Timeouts.read`` its ``sock_read`` (each silence,
+the first byte included); the retry loop's deadline bounds each attempt until its response starts,
+pool wait included; a call's :class:`~axio_omni.timeouts.Budget` bounds every await.
+
+A request is never written into a connection the server is closing: idle connections are dropped
+before common servers' 5 s idle timeout (``PoolSettings.keepalive_timeout``), ``Connection: close``
+is honoured (aiohttp does), and the connection of a streamed response from llama.cpp, whose server
+closes it right after every stream while announcing keep-alive, is never returned to the pool.
 """
 
 from __future__ import annotations
@@ -11,121 +22,57 @@ import asyncio
 import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from types import SimpleNamespace
+from functools import lru_cache
+from typing import Any
 
 import aiohttp
-from multidict import CIMultiDictProxy
 
 from ..errors import (
     APIConnectionError,
     APITimeoutError,
     ConnectError,
     OmniError,
+    Phase,
     StreamCutError,
     error_for_status,
 )
-from ..pool import REUSED
 from ..retry import RetryPolicy, call_with_retry, parse_retry_after, parse_should_retry
+from ..timeouts import Budget, Timeouts
+from .request import Request
 
-__all__ = ["Body", "Request", "finish", "open_response", "read_all", "read_chunk", "redact"]
+__all__ = ["Body", "finish", "open_response", "read_all", "read_chunk", "status_error", "translate"]
 
 #: The most of an error body that is read; a proxy's error page can be large.
 _MAX_ERROR_BODY = 64 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class Request:
-    """One HTTP request, prepared once and sent as often as the retry policy allows."""
-
-    method: str
-    url: str
-    headers: Mapping[str, str]
-    #: Bytes, or a factory for a body aiohttp can send only once (multipart forms), called per attempt.
-    body: bytes | Callable[[], aiohttp.FormData] | None = None
-    connect_timeout: float | None = None
-    read_timeout: float | None = None
-    #: The key to scrub from anything the server echoes back into an error.
-    secret: str | None = None
-    #: Whether a body read that fails may be retried (only for requests that change nothing).
-    idempotent: bool = False
-
-
-def redact(text: str | None, secret: str | None) -> str | None:
-    """``text`` with every occurrence of ``secret`` replaced, so an echoed key never reaches an error."""
-    if text is None or not secret:
-        return text
-    return text.replace(secret, "***")
-
-
-def _scrub(error: OmniError, secret: str | None) -> OmniError:
-    if secret:
-        error.message = redact(error.message, secret) or ""
-        error.args = (error.message,)
-        if isinstance(error.body, str):
-            error.body = redact(error.body, secret)
-    return error
-
-
-def translate(exc: BaseException, *, started: bool, secret: str | None = None) -> OmniError:
-    """An aiohttp/asyncio/OS failure as an axio-omni error; ``started`` says a response had begun."""
-    what = redact(str(exc), secret) or type(exc).__name__
-    if started:
-        if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):
-            return APITimeoutError(f"the response stalled: {what}")
-        return StreamCutError(f"the response was cut: {type(exc).__name__}: {what}")
-    if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):
-        return APITimeoutError(f"no response in time: {what}")
-    if isinstance(exc, aiohttp.ClientConnectorError) and not isinstance(exc, aiohttp.ClientSSLError):
-        return ConnectError(f"could not connect to the server: {what}")
-    return APIConnectionError(f"could not reach the server: {type(exc).__name__}: {what}")
-
-
+#: aiohttp's own threshold for a bytes body that it warns may stall the event loop.
+_LARGE_BODY = 2**20
 _NETWORK_ERRORS = (aiohttp.ClientError, OSError, TimeoutError, asyncio.TimeoutError)
 
 
-async def _send_once(session: aiohttp.ClientSession, req: Request, remaining: float | None) -> aiohttp.ClientResponse:
-    timeout = aiohttp.ClientTimeout(total=remaining, connect=req.connect_timeout, sock_read=req.read_timeout)
-    for fresh in (False, True):
-        mark = SimpleNamespace(reused=False)
-        token = REUSED.set(mark)
-        try:
-            # raise_for_status=False: a caller's own session may raise on errors, which would hide the body.
-            resp = await session.request(
-                req.method,
-                req.url,
-                data=_payload(req.body),
-                headers=req.headers,
-                timeout=timeout,
-                raise_for_status=False,
-            )
-            break
-        except aiohttp.ServerDisconnectedError as exc:
-            # A pooled connection the server had closed (llama.cpp closes some after a stream,
-            # uvicorn after 5 s idle) fails like this before the request is read: sent again on a
-            # new connection it is not a second paid call. A TransportPool's connector says reuse.
-            if mark.reused and not fresh:
-                continue
-            raise translate(exc, started=False, secret=req.secret) from exc
-        except _NETWORK_ERRORS as exc:
-            raise translate(exc, started=False, secret=req.secret) from exc
-        finally:
-            REUSED.reset(token)
-    if resp.status < 400:
-        return resp
-    try:
-        body = await resp.content.read(_MAX_ERROR_BODY)
-    except _NETWORK_ERRORS:
-        body = b""
-    finally:
-        resp.release()
-    raise _scrub(_status_error(resp.status, resp.headers, body), req.secret)
+def translate(exc: BaseException, phase: Phase) -> OmniError:
+    """An aiohttp/asyncio/OS failure as an axio-omni error, in ``phase``."""
+    what = str(exc) or type(exc).__name__
+    if phase is Phase.RESPONSE_STARTED:
+        if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):
+            return APITimeoutError(f"the response stalled longer than Timeouts.read: {what}", phase=phase)
+        return StreamCutError(f"the response was cut: {type(exc).__name__}: {what}", phase=phase)
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return APITimeoutError(f"no connection within Timeouts.connect: {what}", phase=Phase.BEFORE_SENDING)
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return ConnectError(f"could not connect to the server: {what}", phase=Phase.BEFORE_SENDING)
+    if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):
+        return APITimeoutError(f"no response within Timeouts.read: {what}", phase=phase)
+    return APIConnectionError(f"the server did not answer: {type(exc).__name__}: {what}", phase=phase)
 
 
-#: aiohttp's own threshold for a bytes body that it warns may stall the event loop.
-_LARGE_BODY = 2**20
+@lru_cache(maxsize=64)
+def _client_timeout(timeouts: Timeouts) -> aiohttp.ClientTimeout:
+    # No ``total`` and no ``connect``: aiohttp's ``connect`` includes the wait for a pooled connection,
+    # which the deadline bounds instead.
+    return aiohttp.ClientTimeout(total=None, connect=None, sock_connect=timeouts.connect, sock_read=timeouts.read)
 
 
-def _payload(body: bytes | Callable[[], aiohttp.FormData] | None) -> bytes | io.BytesIO | aiohttp.FormData | None:
+def _payload(body: bytes | Callable[[], Any] | None) -> Any:
     """``body`` as aiohttp should send it, fresh for each attempt; a large one as a stream."""
     if callable(body):
         return body()
@@ -134,7 +81,8 @@ def _payload(body: bytes | Callable[[], aiohttp.FormData] | None) -> bytes | io.
     return body
 
 
-def _status_error(status: int, headers: CIMultiDictProxy[str], body: bytes) -> OmniError:
+def status_error(status: int, headers: Mapping[str, str], body: bytes) -> OmniError:
+    """The typed error for an error status, its headers (any case) and body."""
     lowered = {k.lower(): v for k, v in headers.items()}
     return error_for_status(
         status,
@@ -145,29 +93,73 @@ def _status_error(status: int, headers: CIMultiDictProxy[str], body: bytes) -> O
     )
 
 
+async def _send_once(session: aiohttp.ClientSession, req: Request, left: float | None) -> aiohttp.ClientResponse:
+    timeout = _client_timeout(req.timeouts)
+    try:
+        # raise_for_status=False: a caller's own session may raise on errors, which would hide the body.
+        if left is None:
+            resp = await session.request(
+                req.method,
+                req.url,
+                data=_payload(req.body),
+                headers=req.headers,
+                timeout=timeout,
+                raise_for_status=False,
+            )
+        else:
+            async with asyncio.timeout(left) as limit:
+                resp = await session.request(
+                    req.method,
+                    req.url,
+                    data=_payload(req.body),
+                    headers=req.headers,
+                    timeout=timeout,
+                    raise_for_status=False,
+                )
+    except _NETWORK_ERRORS as exc:
+        if left is not None and limit.expired():
+            # Waiting for a pooled connection, connecting or awaiting the server: which, aiohttp does
+            # not say, so the request counts as possibly sent. The deadline is spent either way.
+            raise APITimeoutError(
+                f"{req.what}: no response within {left:.3g}s (a free connection, the connection, then the server)",
+                phase=Phase.AWAITING_RESPONSE,
+            ) from exc
+        raise translate(exc, Phase.AWAITING_RESPONSE) from exc
+    if resp.status < 400:
+        return resp
+    try:
+        body = await resp.content.read(_MAX_ERROR_BODY)
+    except _NETWORK_ERRORS:
+        body = b""
+    finally:
+        resp.release()
+    raise status_error(resp.status, resp.headers, body)
+
+
 async def open_response(
-    session: aiohttp.ClientSession,
-    req: Request,
-    policy: RetryPolicy,
-    *,
-    what: str,
-    only: Callable[[OmniError], bool] | None = None,
+    session: aiohttp.ClientSession, req: Request, policy: RetryPolicy, *, budget: Budget | None = None
 ) -> aiohttp.ClientResponse:
-    """Send ``req`` until a 2xx response starts, as ``policy`` allows; the caller reads and releases it.
+    """Send ``req`` until a 2xx response starts, as its ``repeat`` and ``policy`` allow; the caller reads it
+    (with :func:`read_chunk`) and hands it back with :func:`finish`."""
 
-    ``only`` narrows what is retried (speech retries only failures that prove nothing was processed).
-    """
+    async def attempt(left: float | None) -> aiohttp.ClientResponse:
+        return await _send_once(session, req, left)
 
-    async def attempt(remaining: float | None) -> aiohttp.ClientResponse:
-        return await _send_once(session, req, remaining)
-
-    return await call_with_retry(policy, attempt, what=what, only=only)
+    resp = await call_with_retry(policy, attempt, repeat=req.repeat, what=req.what, budget=budget)
+    if resp.headers.get("Server", "").startswith("llama.cpp"):
+        # llama.cpp's server closes the connection right after every streamed response while
+        # announcing ``Keep-Alive: timeout=5``; pooled, it would take the next request into the void.
+        # aiohttp returns a connection to the pool as soon as the body ends, so it is marked now.
+        connection = resp.connection
+        if connection is not None and connection.protocol is not None:
+            connection.protocol.force_close()
+    return resp
 
 
 def finish(resp: aiohttp.ClientResponse, complete: bool) -> None:
-    """Hand a streamed response back: to the pool when read to the end, else closed.
+    """Hand a streamed response back: its connection to the pool when read to the end, else closed.
 
-    A response left half-read cannot carry another request, so its connection is dropped.
+    A response left half-read cannot carry another request.
     """
     if complete:
         resp.release()
@@ -175,12 +167,21 @@ def finish(resp: aiohttp.ClientResponse, complete: bool) -> None:
         resp.close()
 
 
-async def read_chunk(resp: aiohttp.ClientResponse, secret: str | None = None) -> bytes:
+async def read_chunk(resp: aiohttp.ClientResponse, budget: Budget | None = None) -> bytes:
     """The next bytes of ``resp`` (empty at the end); a failure is a cut stream or a stall."""
     try:
-        return await resp.content.readany()
+        if budget is None:
+            return await resp.content.readany()
+        async with asyncio.timeout(budget.remaining()):
+            return await resp.content.readany()
     except _NETWORK_ERRORS as exc:
-        raise _with_id(translate(exc, started=True, secret=secret), resp) from exc
+        if budget is not None and budget.remaining() <= 0:
+            error: OmniError = APITimeoutError(
+                f"the call did not finish within the Timeouts.total of {budget.total:g}s", phase=Phase.RESPONSE_STARTED
+            )
+        else:
+            error = translate(exc, Phase.RESPONSE_STARTED)
+        raise _with_id(error, resp) from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,24 +191,27 @@ class Body:
     data: bytes
     content_type: str
     request_id: str | None
+    headers: Mapping[str, str]
 
 
-async def read_all(session: aiohttp.ClientSession, req: Request, policy: RetryPolicy, *, what: str) -> Body:
-    """A whole response body. An idempotent request whose body read fails is retried."""
+async def read_all(
+    session: aiohttp.ClientSession, req: Request, policy: RetryPolicy, *, budget: Budget | None = None
+) -> Body:
+    """A whole response body; the read is part of the attempt, so a ``SAFE`` request whose body is cut
+    is sent again (nothing of it reached the caller)."""
 
-    async def attempt(remaining: float | None) -> Body:
-        resp = await _send_once(session, req, remaining)
+    async def attempt(left: float | None) -> Body:
+        resp = await _send_once(session, req, left)
         try:
-            return Body(await resp.read(), resp.headers.get("Content-Type", ""), resp.headers.get("x-request-id"))
-        except _NETWORK_ERRORS as exc:
-            error = _with_id(translate(exc, started=True, secret=req.secret), resp)
-            if req.idempotent:
-                error.retryable = True
-            raise error from exc
+            chunks = []
+            while chunk := await read_chunk(resp, budget):
+                chunks.append(chunk)
+            data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            return Body(data, resp.headers.get("Content-Type", ""), resp.headers.get("x-request-id"), resp.headers)
         finally:
             resp.release()
 
-    return await call_with_retry(policy, attempt, what=what)
+    return await call_with_retry(policy, attempt, repeat=req.repeat, what=req.what, budget=budget)
 
 
 def _with_id(error: OmniError, resp: aiohttp.ClientResponse) -> OmniError:

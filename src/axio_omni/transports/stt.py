@@ -5,6 +5,11 @@ Raw PCM (``audio/pcm;rate=N``) and numpy arrays are wrapped into WAV for the cal
 over the 25 MB a request takes is cut at quiet moments (``audio/split.py``); the pieces are
 transcribed concurrently over the pool and joined in order. ``transcribe_segments`` returns
 segments whose times count from the start of the whole recording.
+
+Audio is checked before anything is sent: bytes that are no audio format the endpoint takes, a
+WAV whose header is cut short, or raw PCM without a valid rate or channel count are refused with
+the reason. Each request is ``UNSTARTED`` (``retry.Repeat``): a transcription is billed by the
+minute, so it is sent again only when the server cannot have started the first one.
 """
 
 from __future__ import annotations
@@ -14,8 +19,7 @@ import io
 import math
 import struct
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType
+from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 import aiohttp
@@ -25,10 +29,14 @@ import soundfile as sf
 from axio.transport import STTTransport
 
 from ..audio import encode_audio, extension_for, parse_media_type, sniff_media_type
+from ..audio.media import audio_problem
 from ..audio.split import Piece, iter_pieces
 from ..errors import ConfigurationError
+from ..retry import Repeat
+from ..rules import Choice, Number, StringMap, Text, setting
+from ..timeouts import Budget
 from ..wire.speech import Transcript, read_transcription
-from .base import HTTPTransport, require_positive, require_text
+from .base import HTTPTransport
 from .concurrency import all_or_nothing
 from .http import read_all
 
@@ -63,36 +71,15 @@ class OpenAISTTTransport(HTTPTransport, STTTransport):
     type_name = "openai-stt"
     display_name: ClassVar[str] = "OpenAI transcription (axio-omni)"
 
-    model: str = "gpt-4o-mini-transcribe"
-    language: str | None = None
-    prompt: str | None = None
-    temperature: float | None = None
-    response_format: Literal["json", "text", "verbose_json"] = "json"
+    model: str = setting("gpt-4o-mini-transcribe", Text())
+    language: str | None = setting(None, Text(optional=True))
+    prompt: str | None = setting(None, Text(optional=True, empty=True))
+    temperature: float | None = setting(None, Number(0, 1, optional=True))
+    response_format: Literal["json", "text", "verbose_json"] = setting("json", Choice("json", "text", "verbose_json"))
     #: Bytes one request may carry; longer recordings are cut into pieces.
-    max_upload_bytes: int = MAX_UPLOAD
-    max_concurrency: int = 4
-    extra_fields: Mapping[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self._validate_common()
-        require_text("model", self.model)
-        if self.response_format not in ("json", "text", "verbose_json"):
-            raise ConfigurationError(
-                f"response_format must be json, text or verbose_json, got {self.response_format!r}"
-            )
-        if self.temperature is not None and (
-            isinstance(self.temperature, bool)
-            or not isinstance(self.temperature, (int, float))
-            or not 0 <= self.temperature <= 1
-        ):
-            raise ConfigurationError(f"temperature must be between 0 and 1, got {self.temperature!r}")
-        require_positive("max_upload_bytes", self.max_upload_bytes, minimum=1024 * 1024)
-        require_positive("max_concurrency", self.max_concurrency)
-        if not isinstance(self.extra_fields, Mapping) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in self.extra_fields.items()
-        ):
-            raise ConfigurationError("extra_fields must map strings to strings")
-        self.extra_fields = MappingProxyType(dict(self.extra_fields))
+    max_upload_bytes: int = setting(MAX_UPLOAD, Number(1024 * 1024, integer=True))
+    max_concurrency: int = setting(4, Number(1, integer=True))
+    extra_fields: Mapping[str, str] = setting(default_factory=dict, rule=StringMap())
 
     # ── the axio protocol and richer forms ─────────────────────────────────────────────────────
 
@@ -112,28 +99,26 @@ class OpenAISTTTransport(HTTPTransport, STTTransport):
         prepared = self._prepare(audio, media_type)
         self._require_key()
         session = self._session()
+        budget = Budget.start(self.timeouts.total)
         if isinstance(prepared, _Upload):
-            return await self._send(session, prepared, response_format)
-        return await self._pieces(session, prepared, response_format)
+            return await self._send(session, prepared, response_format, budget)
+        return await self._pieces(session, prepared, response_format, budget)
 
     # ── preparing what is sent ─────────────────────────────────────────────────────────────────
 
     def _prepare(self, audio: bytes, media_type: str) -> _Upload | _Recording:
         """One upload, or a recording that must be cut into pieces first."""
         if not isinstance(audio, (bytes, bytearray, memoryview)) or not len(audio):
-            raise ConfigurationError("audio must be non-empty bytes")
+            raise ConfigurationError(f"audio must be non-empty bytes, got {type(audio).__name__}")
         audio = bytes(audio)
+        if not isinstance(media_type, str):
+            raise ConfigurationError(f"media_type must be a string such as 'audio/wav', got {media_type!r}")
         try:
             parsed = parse_media_type(media_type)
         except ValueError as exc:
             raise ConfigurationError(f"media_type: {exc}") from None
         if parsed.type in ("audio/pcm", "audio/l16", "audio/raw"):
-            if parsed.rate is None:
-                raise ConfigurationError(
-                    f"media_type {media_type!r}: raw PCM needs its rate, e.g. audio/pcm;rate=16000"
-                )
-            channels = int(parsed.params.get("channels", "1"))
-            audio = _wav_header(len(audio), parsed.rate, channels) + audio
+            audio = _raw_pcm_as_wav(audio, media_type, parsed.params)
             parsed = parse_media_type("audio/wav")
         sniffed = sniff_media_type(audio)
         kind = sniffed or parsed.type
@@ -142,6 +127,9 @@ class OpenAISTTTransport(HTTPTransport, STTTransport):
             raise ConfigurationError(
                 f"media_type {media_type!r}: the endpoint takes wav, mp3, mpga, m4a, mp4, webm, flac, ogg or raw PCM"
             )
+        problem = audio_problem(audio, kind, sniffed=sniffed is not None)
+        if problem is not None:
+            raise ConfigurationError(f"audio ({media_type}): {problem}")
         if len(audio) <= self.max_upload_bytes - _HEADROOM:
             return _Upload(audio, f"audio.{ext}", kind)
         if ext not in _DECODABLE:
@@ -159,7 +147,9 @@ class OpenAISTTTransport(HTTPTransport, STTTransport):
 
     # ── sending ────────────────────────────────────────────────────────────────────────────────
 
-    async def _send(self, session: aiohttp.ClientSession, upload: _Upload, response_format: str) -> Transcript:
+    async def _send(
+        self, session: aiohttp.ClientSession, upload: _Upload, response_format: str, budget: Budget | None
+    ) -> Transcript:
         fields = {
             "model": self.model,
             "response_format": response_format,
@@ -179,11 +169,15 @@ class OpenAISTTTransport(HTTPTransport, STTTransport):
                     data.add_field(name, value)
             return data
 
-        request = self._request("POST", "/audio/transcriptions", body=form)
-        answer = await read_all(session, request, self.retry, what="transcription")
+        request = self._request(
+            "POST", "/audio/transcriptions", body=form, repeat=Repeat.UNSTARTED, what="transcription"
+        )
+        answer = await read_all(session, request, self.retry, budget=budget)
         return read_transcription(answer.data, answer.content_type).shifted(upload.start)
 
-    async def _pieces(self, session: aiohttp.ClientSession, recording: _Recording, response_format: str) -> Transcript:
+    async def _pieces(
+        self, session: aiohttp.ClientSession, recording: _Recording, response_format: str, budget: Budget | None
+    ) -> Transcript:
         """Cut in a worker thread, transcribed concurrently, joined in order."""
         queue: asyncio.Queue[tuple[int, Piece] | None] = asyncio.Queue(maxsize=self.max_concurrency)
         results: dict[int, Transcript] = {}
@@ -201,7 +195,7 @@ class OpenAISTTTransport(HTTPTransport, STTTransport):
             while (item := await queue.get()) is not None:
                 n, piece = item
                 upload = _Upload(piece.data, "audio.flac", "audio/flac", piece.start)
-                results[n] = await self._send(session, upload, response_format)
+                results[n] = await self._send(session, upload, response_format, budget)
 
         await all_or_nothing([produce(), *(consume() for _ in range(self.max_concurrency))])
         parts = [results[i] for i in sorted(results)]
@@ -211,6 +205,23 @@ class OpenAISTTTransport(HTTPTransport, STTTransport):
             sum(p.duration or 0.0 for p in parts) or None,
             tuple(s for p in parts for s in p.segments),
         )
+
+
+def _raw_pcm_as_wav(audio: bytes, media_type: str, params: Mapping[str, str]) -> bytes:
+    """Raw 16-bit PCM (``audio/pcm;rate=N[;channels=C]``) wrapped into WAV, its parameters checked."""
+    raw_rate, raw_channels = params.get("rate"), params.get("channels", "1")
+    if raw_rate is None:
+        raise ConfigurationError(f"media_type {media_type!r}: raw PCM needs its rate, e.g. audio/pcm;rate=16000")
+    if not raw_rate.isdigit() or not 1000 <= int(raw_rate) <= 384000:
+        raise ConfigurationError(f"media_type {media_type!r}: rate must be an integer from 1000 to 384000 Hz")
+    if not raw_channels.isdigit() or not 1 <= int(raw_channels) <= 16:
+        raise ConfigurationError(f"media_type {media_type!r}: channels must be an integer from 1 to 16")
+    channels = int(raw_channels)
+    if len(audio) % (2 * channels):
+        raise ConfigurationError(
+            f"audio ({media_type}): {len(audio)} bytes are not whole 16-bit frames of {channels} channel(s)"
+        )
+    return _wav_header(len(audio), int(raw_rate), channels) + audio
 
 
 def _wav_header(size: int, rate: int, channels: int) -> bytes:
@@ -230,7 +241,8 @@ def _as_wav(samples: npt.ArrayLike, rate: int) -> bytes:
     array = np.asarray(samples, dtype=np.float32)
     if array.ndim not in (1, 2) or not array.size:
         raise ConfigurationError(f"samples must be a non-empty array of shape (n,) or (n, channels), got {array.shape}")
-    require_positive("rate", rate)
+    if isinstance(rate, bool) or not isinstance(rate, int) or not 1000 <= rate <= 384000:
+        raise ConfigurationError(f"rate must be an integer from 1000 to 384000 Hz, got {rate!r}")
     if not math.isfinite(float(np.max(np.abs(array)))):
         raise ConfigurationError("samples contain NaN or infinity")
     return encode_audio(array, rate, "wav")

@@ -2,15 +2,16 @@
 
 Audio reaches the caller chunk by chunk as the server sends it; nothing is buffered whole. Text
 over the endpoint's 4,096 characters is cut at sentence boundaries and spoken as consecutive
-requests whose audio follows in order (WAV pieces joined into one stream). A request is retried
-only while nothing has reached the caller and the failure proves nothing was processed (429, 503,
-or no connection at all); once audio has been yielded, a failure raises.
+requests whose audio follows in order (WAV pieces joined into one stream). Each piece is an
+``UNSTARTED`` request (``retry.Repeat``): sent again only when the server cannot have started it
+(no connection, 408, 429, 503), under the caller's own retry policy and deadline; audio already
+yielded is never repeated, since a retry resends only the piece that failed before its audio began.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -18,21 +19,18 @@ from axio.transport import TTSTransport
 
 from ..audio import Resampler, decode_audio, parse_media_type
 from ..audio.pcm import Samples
-from ..errors import ConfigurationError, ConnectError, OmniError
-from ..retry import RetryPolicy
+from ..errors import ConfigurationError
+from ..retry import Repeat
+from ..rules import Choice, JsonMap, Number, Text, setting
+from ..timeouts import Budget
 from ..wire.speech import MAX_SPEECH_CHARS, SPEECH_FORMATS, WavJoiner, speech_request, split_text
-from .base import HTTPTransport, json_fields, require_text
+from .base import HTTPTransport
 from .http import finish, open_response, read_chunk
 
-__all__ = ["OpenAITTSTransport", "not_processed"]
+__all__ = ["OpenAITTSTransport"]
 
 #: OpenAI's pcm: 24 kHz, 16-bit, mono; servers that differ say so in ``x-sample-rate``.
 PCM_RATE = 24000
-
-
-def not_processed(error: OmniError) -> bool:
-    """Whether ``error`` proves the server did no work: rate limited, unavailable, or never reached."""
-    return isinstance(error, ConnectError) or error.status in (429, 503)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -42,28 +40,14 @@ class OpenAITTSTransport(HTTPTransport, TTSTransport):
     type_name = "openai-tts"
     display_name: ClassVar[str] = "OpenAI speech (axio-omni)"
 
-    model: str = "gpt-4o-mini-tts"
-    voice: str = "alloy"
-    response_format: Literal["mp3", "opus", "aac", "flac", "wav", "pcm"] = "mp3"
-    speed: float | None = None
-    instructions: str | None = None
+    model: str = setting("gpt-4o-mini-tts", Text())
+    voice: str = setting("alloy", Text())
+    response_format: Literal["mp3", "opus", "aac", "flac", "wav", "pcm"] = setting("mp3", Choice(*SPEECH_FORMATS))
+    speed: float | None = setting(None, Number(0.25, 4.0, optional=True))
+    instructions: str | None = setting(None, Text(optional=True, empty=True))
     #: Characters per request; longer text is cut at sentence boundaries.
-    max_chars: int = MAX_SPEECH_CHARS
-    extra_body: Mapping[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self._validate_common()
-        require_text("model", self.model)
-        require_text("voice", self.voice)
-        if self.response_format not in SPEECH_FORMATS:
-            raise ConfigurationError(f"response_format must be one of {SPEECH_FORMATS}, got {self.response_format!r}")
-        if self.speed is not None and (
-            isinstance(self.speed, bool) or not isinstance(self.speed, (int, float)) or not 0.25 <= self.speed <= 4.0
-        ):
-            raise ConfigurationError(f"speed must be between 0.25 and 4.0, got {self.speed!r}")
-        if not isinstance(self.max_chars, int) or not 1 <= self.max_chars <= MAX_SPEECH_CHARS:
-            raise ConfigurationError(f"max_chars must be between 1 and {MAX_SPEECH_CHARS}, got {self.max_chars!r}")
-        self.extra_body = json_fields(self.extra_body, "extra_body", reserved=("input",))
+    max_chars: int = setting(MAX_SPEECH_CHARS, Number(1, MAX_SPEECH_CHARS, integer=True))
+    extra_body: Mapping[str, Any] = setting(default_factory=dict, rule=JsonMap(reserved=("input",)))
 
     def synthesize(self, text: str, *, voice: str | None = None) -> AsyncIterator[bytes]:
         """Audio of ``text`` in ``response_format``, streamed; arguments are checked before any request."""
@@ -71,8 +55,8 @@ class OpenAITTSTransport(HTTPTransport, TTSTransport):
 
     def _plan(self, text: str, voice: str | None) -> list[dict[str, Any]]:
         if not isinstance(text, str) or not text.strip():
-            raise ConfigurationError("text must be a non-empty string")
-        if voice is not None and (not isinstance(voice, str) or not voice):
+            raise ConfigurationError(f"text must be a non-empty string, got {text!r:.60}")
+        if voice is not None and (not isinstance(voice, str) or not voice.strip()):
             raise ConfigurationError(f"voice must be a non-empty string or None, got {voice!r}")
         pieces = split_text(text, self.max_chars)
         if len(pieces) > 1 and self.response_format == "flac":
@@ -97,25 +81,27 @@ class OpenAITTSTransport(HTTPTransport, TTSTransport):
     async def _chunks(self, bodies: list[dict[str, Any]], headers: dict[str, str]) -> AsyncIterator[bytes]:
         """The audio of ``bodies`` in order; ``headers`` receives the first response's headers."""
         session = self._session()
+        budget = Budget.start(self.timeouts.total)
         joiner = WavJoiner() if self.response_format == "wav" and len(bodies) > 1 else None
-        yielded = False
         for n, body in enumerate(bodies):
-            request = self._request("POST", "/audio/speech", json_body=body, accept="*/*")
-            # Once audio has been yielded, nothing is repeated: the listener has heard it.
-            policy = self.retry if not yielded else RetryPolicy.none()
-            resp = await open_response(
-                session, request, policy, what=f"speech ({n + 1}/{len(bodies)})", only=not_processed
+            request = self._request(
+                "POST",
+                "/audio/speech",
+                json_body=body,
+                accept="*/*",
+                repeat=Repeat.UNSTARTED,
+                what=f"speech ({n + 1}/{len(bodies)})",
             )
+            resp = await open_response(session, request, self.retry, budget=budget)
             if not headers:
                 headers.update({k.lower(): v for k, v in resp.headers.items()})
             if joiner is not None:
                 joiner.start_piece()
             complete = False
             try:
-                while chunk := await read_chunk(resp, request.secret):
+                while chunk := await read_chunk(resp, budget):
                     out = joiner.feed(chunk) if joiner is not None else chunk
                     if out:
-                        yielded = True
                         yield out
                 complete = True
             finally:

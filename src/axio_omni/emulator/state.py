@@ -1,0 +1,66 @@
+"""What the emulator remembers, and the context each request is handled in.
+
+Server-wide state (:class:`EmulatorState`) and each endpoint's own state live under aiohttp app
+keys; a request's context (:class:`Call`: what was recorded, its parsed body, its fault) is made by
+the middleware and handed to the handler explicitly as ``request[CALL]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from .clock import Clock, RealClock
+from .faults import Fault, FaultQueue
+
+__all__ = ["CALL", "EMBEDDING_LIMITS", "STATE", "Call", "EmbeddingLimits", "EmulatorState", "RecordedRequest"]
+
+
+@dataclass(slots=True)
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass(slots=True)
+class EmulatorState:
+    """What the emulator remembers: scripted faults, what it was sent, how many connections it saw."""
+
+    api_key: str | None = None
+    faults: FaultQueue = field(default_factory=FaultQueue)
+    requests: list[RecordedRequest] = field(default_factory=list)
+    active: int = 0
+    max_active: int = 0
+    peers: set[tuple[str, int]] = field(default_factory=set)
+    #: The clock scripted delays and stalls wait on; a ``ManualClock`` lets a test move it.
+    clock: Clock = field(default_factory=RealClock)
+
+
+@dataclass(slots=True)
+class EmbeddingLimits:
+    """The embeddings endpoint's limits, OpenAI's by default."""
+
+    inputs: int = 2048
+    request_tokens: int = 300_000
+    input_tokens: int = 8192
+
+
+@dataclass(slots=True)
+class Call:
+    """One request being handled: its record, parsed JSON body (None for others) and fault (empty if none)."""
+
+    record: RecordedRequest
+    body: Any
+    fault: Fault
+    clock: Clock
+
+
+STATE = web.AppKey("state", EmulatorState)
+EMBEDDING_LIMITS = web.AppKey("embedding_limits", EmbeddingLimits)
+#: Where the middleware leaves a request's :class:`Call`: a ``RequestKey`` where aiohttp has them
+#: (3.12 and later warn about plain keys), a plain key before.
+CALL: Any = web.RequestKey("call", Call) if hasattr(web, "RequestKey") else "axio_omni.call"

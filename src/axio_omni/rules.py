@@ -1,0 +1,420 @@
+"""Field rules: one description of each setting that checks it, reads its JSON form and parses its text.
+
+A setting is a dataclass field declared with :func:`setting`::
+
+    temperature: float | None = setting(None, Number(0, 2, optional=True))
+
+The one set of rules serves every way a value arrives:
+
+- the constructor: ``__post_init__`` calls :func:`check_settings`, which runs each rule on the value
+  given and stores its normal form (a list of stop words becomes a tuple, a mapping a read-only one);
+- ``from_dict``: :meth:`Rule.read` turns JSON into what the constructor takes (an object into a
+  nested ``Timeouts``), and the constructor then checks it as above;
+- the command line and saved text configs: :meth:`Rule.parse` reads ``"0.5"``, ``"1024"``, ``"true"``.
+
+Every refusal is a :class:`~axio_omni.errors.ConfigurationError` that names the setting and the value:
+``OpenAITransport.temperature must be a number from 0 to 2, got 3``. A secret's value is never shown.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import ConfigurationError
+
+__all__ = [
+    "Choice",
+    "Custom",
+    "Flag",
+    "Instance",
+    "JsonMap",
+    "Nested",
+    "Number",
+    "Refused",
+    "Rule",
+    "StringMap",
+    "Text",
+    "Texts",
+    "Url",
+    "check_settings",
+    "parse_setting",
+    "rule_of",
+    "setting",
+]
+
+#: The largest integer a setting takes unless its rule says otherwise: what servers store in 32 bits.
+INT_MAX = 2**31 - 1
+_NONE_WORDS = ("", "none", "null")
+
+
+class Refused(Exception):
+    """Raised by a rule; its argument, when given, replaces the rule's description in the message."""
+
+    @property
+    def detail(self) -> str | None:
+        return self.args[0] if self.args else None
+
+
+class Rule:
+    """How one setting is checked, read from JSON and parsed from text.
+
+    Subclasses describe what they take (``describe``) and normalise a value that is not None
+    (``accept``, raising :class:`Refused`); ``optional`` rules also take None.
+    """
+
+    optional: bool = False
+
+    @property
+    def what(self) -> str:
+        return self.describe() + (" or None" if self.optional else "")
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def accept(self, value: Any) -> Any:
+        raise NotImplementedError
+
+    def check(self, value: Any) -> Any:
+        """``value`` in its normal form; raises :class:`Refused` when the rule does not take it."""
+        if value is None and self.optional:
+            return None
+        return self.accept(value)
+
+    def read(self, value: Any) -> Any:
+        """What the constructor takes for a JSON ``value``; by default the value itself."""
+        return value
+
+    def parse(self, text: str) -> Any:
+        """What the constructor takes for ``text`` (a command-line argument, a saved config)."""
+        if self.optional and text.strip().lower() in _NONE_WORDS:
+            return None
+        return self.parse_text(text.strip())
+
+    def parse_text(self, text: str) -> Any:
+        return text
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class Number(Rule):
+    """An integer (up to ``INT_MAX`` unless ``high`` says) or a finite number within bounds; not a bool."""
+
+    def __init__(
+        self,
+        low: float | None = None,
+        high: float | None = None,
+        *,
+        above: float | None = None,
+        integer: bool = False,
+        optional: bool = False,
+        unit: str = "",
+    ) -> None:
+        self.low, self.above, self.integer, self.optional, self.unit = low, above, integer, optional, unit
+        self.high = INT_MAX if integer and high is None else high
+
+    def describe(self) -> str:
+        kind = ("an integer" if self.integer else "a number") + (f" of {self.unit}" if self.unit else "")
+        if self.above is not None:
+            return kind + f" above {self.above:g}" + (f" and at most {self.high:g}" if self.high is not None else "")
+        if self.low is not None and self.high is not None:
+            return kind + f" from {self.low:g} to {self.high:g}"
+        return kind + (f" of at least {self.low:g}" if self.low is not None else "")
+
+    def accept(self, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int if self.integer else (int, float)):
+            raise Refused
+        if not self.integer:
+            if not math.isfinite(value):
+                raise Refused
+            value = float(value)
+        if self.above is not None and not value > self.above:
+            raise Refused
+        if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
+            raise Refused
+        return value
+
+    def parse_text(self, text: str) -> Any:
+        try:
+            return int(text) if self.integer else float(text)
+        except ValueError:
+            raise Refused from None
+
+
+class Flag(Rule):
+    """``True`` or ``False``, not a truthy value: ``"no"`` is refused here, never read as true."""
+
+    _WORDS = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
+
+    def __init__(self, *, optional: bool = False) -> None:
+        self.optional = optional
+
+    def describe(self) -> str:
+        return "True or False"
+
+    def accept(self, value: Any) -> Any:
+        if not isinstance(value, bool):
+            raise Refused
+        return value
+
+    def parse_text(self, text: str) -> Any:
+        try:
+            return self._WORDS[text.lower()]
+        except KeyError:
+            raise Refused from None
+
+
+class Choice(Rule):
+    """One of a fixed set of strings."""
+
+    def __init__(self, *options: str, optional: bool = False) -> None:
+        self.options, self.optional = options, optional
+
+    def describe(self) -> str:
+        return "one of " + ", ".join(map(repr, self.options))
+
+    def accept(self, value: Any) -> Any:
+        if not isinstance(value, str) or value not in self.options:
+            raise Refused
+        return value
+
+
+class Text(Rule):
+    """A string: non-empty (not only spaces) unless ``empty``; ``secret`` keeps the value out of messages."""
+
+    def __init__(self, *, optional: bool = False, empty: bool = False, secret: bool = False) -> None:
+        self.optional, self.empty, self.secret = optional, empty, secret
+
+    def describe(self) -> str:
+        return "a string" if self.empty else "a non-empty string"
+
+    def accept(self, value: Any) -> Any:
+        if not isinstance(value, str) or (not self.empty and not value.strip()):
+            raise Refused
+        return value
+
+
+class Texts(Rule):
+    """Up to ``most`` non-empty strings, kept as a tuple; one string alone counts as one item."""
+
+    def __init__(self, *, most: int | None = None) -> None:
+        self.most = most
+
+    def describe(self) -> str:
+        return f"up to {self.most} non-empty strings" if self.most else "a list of non-empty strings"
+
+    def accept(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = (value,)
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
+            raise Refused
+        if self.most is not None and len(value) > self.most:
+            raise Refused
+        return tuple(value)
+
+    def parse_text(self, text: str) -> Any:
+        return tuple(t for t in text.split(",") if t)
+
+
+class StringMap(Rule):
+    """A mapping of strings to strings, kept read-only. ``header`` refuses line breaks (header injection);
+    ``refuse`` maps keys (in lower case) that belong elsewhere to the reason."""
+
+    def __init__(self, *, header: bool = False, refuse: Mapping[str, str] | None = None) -> None:
+        self.header, self.refuse = header, dict(refuse or {})
+
+    def describe(self) -> str:
+        return "a mapping of strings to strings"
+
+    def accept(self, value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            raise Refused
+        for k, v in value.items():
+            if not isinstance(k, str) or not isinstance(v, str):
+                raise Refused(f"a mapping of strings to strings (the entry {k!r} is not)")
+            if self.header and any(c in k + v for c in "\r\n\0"):
+                raise Refused(f"free of line breaks (the entry {k!r} has one)")
+            if k.lower() in self.refuse:
+                raise Refused(f"free of {k!r}, which {self.refuse[k.lower()]}")
+        return MappingProxyType(dict(value))
+
+
+class JsonMap(Rule):
+    """A mapping of JSON data whose keys are none of ``reserved``, kept read-only (extra body fields)."""
+
+    def __init__(self, *, reserved: tuple[str, ...] = ()) -> None:
+        self.reserved = reserved
+
+    def describe(self) -> str:
+        return "a mapping of JSON data"
+
+    def accept(self, value: Any) -> Any:
+        if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+            raise Refused
+        clash = sorted(set(self.reserved) & set(value))
+        if clash:
+            raise Refused(f"free of {clash[0]!r}, which the transport sets itself")
+        try:
+            json.dumps(dict(value), allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise Refused(f"JSON data ({exc})") from None
+        return MappingProxyType(dict(value))
+
+    def parse_text(self, text: str) -> Any:
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise Refused from None
+
+
+class Url(Rule):
+    """An ``http(s)`` URL with a host and neither query nor fragment, kept without a trailing slash."""
+
+    def __init__(self, *schemes: str) -> None:
+        self.schemes = schemes or ("http", "https")
+
+    def describe(self) -> str:
+        return f"a {'/'.join(self.schemes)} URL with a host and no query or fragment"
+
+    def accept(self, value: Any) -> Any:
+        if not isinstance(value, str):
+            raise Refused
+        try:
+            parts = urlsplit(value)
+            host = parts.hostname
+        except ValueError:
+            raise Refused from None
+        if parts.scheme not in self.schemes or not host or parts.query or parts.fragment:
+            raise Refused
+        return value.rstrip("/")
+
+
+class Nested(Rule):
+    """A settings object of class ``cls``, read from its ``to_dict`` form."""
+
+    def __init__(self, cls: type[Any]) -> None:
+        self.cls = cls
+
+    def describe(self) -> str:
+        return f"a {self.cls.__name__}"
+
+    def accept(self, value: Any) -> Any:
+        if not isinstance(value, self.cls):
+            raise Refused
+        return value
+
+    def read(self, value: Any) -> Any:
+        return self.cls.from_dict(value) if isinstance(value, Mapping) else value
+
+    def parse_text(self, text: str) -> Any:
+        return self.read(JsonMap().parse_text(text))
+
+
+class Instance(Rule):
+    """A live object of class ``cls`` (a session, a pool): checked, never written or read as JSON."""
+
+    def __init__(self, cls: type[Any], *, optional: bool = True) -> None:
+        self.cls, self.optional = cls, optional
+
+    def describe(self) -> str:
+        return f"a {self.cls.__name__}"
+
+    def accept(self, value: Any) -> Any:
+        if not isinstance(value, self.cls):
+            raise Refused
+        return value
+
+
+class Custom(Rule):
+    """A rule made of functions, for values with a codec of their own (model ids and specs)."""
+
+    def __init__(self, what: str, accept: Callable[[Any], Any], read: Callable[[Any], Any] | None = None) -> None:
+        self._what, self._accept, self._read = what, accept, read
+
+    def describe(self) -> str:
+        return self._what
+
+    def accept(self, value: Any) -> Any:
+        return self._accept(value)
+
+    def read(self, value: Any) -> Any:
+        return self._read(value) if self._read is not None else value
+
+
+def setting(
+    default: Any = dataclasses.MISSING,
+    rule: Rule | None = None,
+    *,
+    default_factory: Any = dataclasses.MISSING,
+    secret: bool = False,
+    runtime: bool = False,
+) -> Any:
+    """A dataclass field checked by ``rule``; ``secret`` keeps it out of ``repr`` and ``to_dict``,
+    ``runtime`` marks a live object that is never serialized."""
+    if rule is None:
+        raise TypeError("setting() needs a rule")
+    return dataclasses.field(
+        default=default,
+        default_factory=default_factory,
+        repr=not (secret or runtime),
+        compare=not runtime,
+        metadata={"rule": rule, "secret": secret, "runtime": runtime},
+    )
+
+
+def rule_of(f: dataclasses.Field[Any]) -> Rule | None:
+    return f.metadata.get("rule")
+
+
+_RULED: dict[type, tuple[tuple[str, Rule, bool], ...]] = {}
+
+
+def _ruled(cls: type) -> tuple[tuple[str, Rule, bool], ...]:
+    """The ruled fields of ``cls`` as (name, rule, secret), computed once per class."""
+    found = _RULED.get(cls)
+    if found is None:
+        found = _RULED[cls] = tuple(
+            (f.name, rule, bool(f.metadata.get("secret")) or getattr(rule, "secret", False))
+            for f in dataclasses.fields(cls)
+            if (rule := rule_of(f)) is not None
+        )
+    return found
+
+
+def refusal(owner: str, name: str, rule: Rule, value: Any, refused: Refused, *, secret: bool = False) -> str:
+    """The message for ``value`` refused by ``rule`` as setting ``owner.name``."""
+    shown = f"a {type(value).__name__}" if secret else _shown(value)
+    return f"{owner}.{name} must be {refused.detail or rule.what}, got {shown}"
+
+
+def check_settings(obj: Any) -> None:
+    """Run every field rule of ``obj`` on its value and store the normal form; raise naming the first refused."""
+    owner = type(obj).__name__
+    for name, rule, secret in _ruled(type(obj)):
+        value = getattr(obj, name)
+        try:
+            normal = rule.check(value)
+        except Refused as refused:
+            raise ConfigurationError(refusal(owner, name, rule, value, refused, secret=secret)) from None
+        if normal is not value:
+            object.__setattr__(obj, name, normal)
+
+
+def parse_setting(cls: type, name: str, text: str) -> Any:
+    """``text`` as the value of setting ``name`` of ``cls`` (for a command line or a saved text config)."""
+    field = {f.name: f for f in dataclasses.fields(cls)}.get(name)
+    rule = rule_of(field) if field is not None else None
+    if rule is None:
+        raise ConfigurationError(f"{cls.__name__} has no setting {name!r}")
+    try:
+        return rule.check(rule.parse(text))
+    except Refused as refused:
+        raise ConfigurationError(refusal(cls.__name__, name, rule, text, refused)) from None
