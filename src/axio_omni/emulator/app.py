@@ -75,6 +75,7 @@ async def _middleware(
         record = RecordedRequest(request.method, request.path, dict(request.headers), body)
         state.requests.append(record)
         if state.api_key is not None and request.headers.get("Authorization") != f"Bearer {state.api_key}":
+            await request.read()  # as real servers do: the body is read (or the connection closed) first
             return error_response(401, "Incorrect API key provided.", code="invalid_api_key")
         try:
             fault = state.faults.take(request.path, request.headers.get(FAULT_HEADER)) or _NO_FAULT
@@ -91,6 +92,7 @@ async def _middleware(
                 request.transport.close()
             return web.Response(status=500)
         if scripted.status is not None:
+            await request.read()
             return _fault_status(scripted)
         request[CALL] = Call(record, body, fault, state.clock)
         return await handler(request)

@@ -68,8 +68,13 @@ class Emulator:
 
     async def start(self) -> None:
         app = make_app(self.state, embedding_limits=self.embedding_limits)
+        # A short shutdown: a handler stalled by a scripted fault must not hold the close for a minute.
         runner = web.AppRunner(
-            app, access_log=None, handler_cancellation=True, keepalive_timeout=self.keepalive_timeout
+            app,
+            access_log=None,
+            handler_cancellation=True,
+            keepalive_timeout=self.keepalive_timeout,
+            shutdown_timeout=0.5,
         )
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)
