@@ -279,6 +279,41 @@ async def test_fetch_models_and_with_model(emulator: Emulator) -> None:
     assert other.spec.id == "gpt-4.1-mini" and t.spec.id == "emulator-1" and other.base_url == t.base_url
 
 
+async def test_embedding_models_are_not_offered_as_chat_models(emulator: Emulator) -> None:
+    models = await transport(emulator).fetch_models()
+    assert "emulator-1" in models.keys()
+    assert not [m for m in models.keys() if "embedding" in m]
+
+
+async def test_the_loader_opens_a_transport_whose_server_is_down_and_it_recovers(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """axio's TransportEntry.open calls fetch_models(); with the server down it opens on the packaged
+    catalogue with a warning, and takes the live list once a turn succeeds."""
+    from axio.transport import TransportEntry
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    entry = TransportEntry.from_target("omni", OpenAITransport)
+    url = f"http://127.0.0.1:{port}/v1"
+    async with aiohttp.ClientSession() as session:
+        async with entry.open(session=session, base_url=url, model="emulator-1", retry=FAST) as t:
+            assert "gpt-4.1-mini" in t.models.keys() and "emulator-1" not in t.models.keys()
+            assert any("packaged catalogue" in r.getMessage() for r in caplog.records)
+            with pytest.raises(APIConnectionError):
+                await collect(t.stream(HI, [], ""))
+            async with Emulator(port=port):
+                assert isinstance((await collect(t.stream(HI, [], "")))[-1], IterationEnd)
+            assert "emulator-1" in t.models.keys()
+
+
+async def test_a_refused_key_still_fails_fetch_models() -> None:
+    async with Emulator(api_key="sk-right-key-0000") as emu:
+        with pytest.raises(AuthenticationError):
+            await transport(emu, api_key="sk-wrong-key-0000").fetch_models()
+
+
 def test_plugin_metadata_for_axio_loader() -> None:
     from axio.transport import TransportEntry
 

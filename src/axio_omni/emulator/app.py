@@ -33,7 +33,7 @@ _NO_FAULT = Fault()
 
 
 def _fault_status(fault: TransportFault) -> web.Response:
-    headers: dict[str, str] = {"x-request-id": f"req_{uuid.uuid4().hex[:16]}"}
+    headers: dict[str, str] = {}
     if fault.retry_after is not None:
         headers["Retry-After"] = fault.retry_after
     if fault.retry_after_ms is not None:

@@ -36,8 +36,8 @@ class _SocketWriter:
         self.ws, self.fault, self.sent = ws, call.fault.socket, 0
 
     async def send(self, event: dict[str, Any]) -> bool:
-        """False once the fault has closed the socket."""
-        if self.fault.ws_close_after == self.sent:
+        """False once the fault has closed the socket (right after its Nth event)."""
+        if self.sent == self.fault.ws_close_after:
             await self.ws.close(code=self.fault.ws_close_code, message=b"scripted close")
             return False
         if self.fault.ws_error_after == self.sent:
@@ -45,6 +45,9 @@ class _SocketWriter:
             await self.ws.send_json(_error("server_error", "scripted failure", type_="server_error"))
         self.sent += 1
         await self.ws.send_json({"event_id": _event_id(), **event})
+        if self.sent == self.fault.ws_close_after:
+            await self.ws.close(code=self.fault.ws_close_code, message=b"scripted close")
+            return False
         return True
 
 

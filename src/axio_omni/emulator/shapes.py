@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -70,7 +71,9 @@ def error_response(
     shape: str = "openai",
     headers: Mapping[str, str] | None = None,
 ) -> web.Response:
-    """An error in OpenAI's shape, or in one of the variants compatible servers send."""
+    """An error in OpenAI's shape, or in one of the variants compatible servers send; with a request id,
+    as OpenAI's every answer has."""
+    headers = {"x-request-id": f"req_{uuid.uuid4().hex[:16]}", **(headers or {})}
     if shape == "text":
         return web.Response(status=status, text=message, headers=headers)
     body: Any

@@ -144,6 +144,16 @@ class HTTPTransport(Serializable):
         url = endpoint_url(self.base_url, path, self.query)
         return Request(method, url, headers, body, repeat, self.timeouts, what)
 
+    def _websocket_request(self, path: str, *, what: str, query: Mapping[str, str] | None = None) -> Request:
+        """The opening handshake of a WebSocket at ``base_url + path`` (``ws(s)://``), with the same
+        credentials, headers and query as an HTTP request; safe to repeat (nothing is billed yet)."""
+        key = self._require_key()
+        headers = endpoint_headers(
+            key=key, auth_scheme=self.auth_scheme, headers=self.headers, secret_headers=self.secret_headers, accept=None
+        )
+        url = endpoint_url(self.base_url, path, {**self.query, **(query or {})}, websocket=True)
+        return Request("GET", url, headers, None, Repeat.SAFE, self.timeouts, what)
+
     @classmethod
     def has_credentials(cls, config: Mapping[str, str] | None = None) -> bool:
         """axio's loader asks this: whether a key is configured for this transport."""

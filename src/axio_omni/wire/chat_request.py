@@ -34,6 +34,7 @@ from axio.messages import Message
 from axio.tool import Tool
 
 from ..errors import ConfigurationError
+from .schema_check import schema_problem
 
 __all__ = ["chat_messages", "chat_tools", "data_uri"]
 
@@ -129,6 +130,11 @@ def chat_messages(messages: list[Message], system: str) -> list[dict[str, Any]]:
         where = f"messages[{i}]"
         if not isinstance(msg, Message):
             raise ConfigurationError(f"{where}: expected an axio Message, got {type(msg).__name__}")
+        if not isinstance(msg.content, list):
+            raise ConfigurationError(f"{where}.content must be a list of axio content blocks, got {msg.content!r:.60}")
+        for j, block in enumerate(msg.content):
+            if not isinstance(block, ContentBlock):
+                raise ConfigurationError(f"{where}.content[{j}] must be an axio content block, got {block!r:.60}")
         if msg.role == "user":
             out.extend(_user_messages(msg, where))
         elif msg.role == "assistant":
@@ -167,6 +173,11 @@ def chat_tools(tools: list[Tool[Any]]) -> list[dict[str, Any]]:
             raise ConfigurationError(f"tools[{i}].name: {name!r} is declared twice")
         seen.add(name)
         schema = _strip_titles(tool.input_schema) or {"type": "object", "properties": {}}
+        problem = schema_problem(schema)
+        if problem is None and schema.get("type", "object") != "object":
+            problem = f"$.type must be 'object' (function parameters are an object), got {schema['type']!r}"
+        if problem is not None:
+            raise ConfigurationError(f"tools[{i}].input_schema ({name}): {problem}")
         function: dict[str, Any] = {"name": name, "parameters": schema}
         if tool.description:
             function["description"] = tool.description

@@ -54,10 +54,10 @@ class EmbeddingUsage:
 def check_inputs(texts: Sequence[str]) -> None:
     """Raise :class:`ConfigurationError` naming the first input OpenAI would refuse."""
     if isinstance(texts, (str, bytes)) or not isinstance(texts, Sequence):
-        raise ConfigurationError(f"texts must be a list of strings, got {type(texts).__name__}")
+        raise ConfigurationError(f"texts must be a list of strings, got {texts!r:.60}")
     for i, text in enumerate(texts):
         if not isinstance(text, str):
-            raise ConfigurationError(f"texts[{i}] must be a string, got {type(text).__name__}")
+            raise ConfigurationError(f"texts[{i}] must be a string, got {text!r:.60}")
         if not text:
             raise ConfigurationError(f"texts[{i}] is empty; the embeddings endpoint refuses empty strings")
 
