@@ -71,6 +71,7 @@ bench: $(SERVERS)
 	$(PY) benchmarks/bench_chat.py
 	$(PY) benchmarks/bench_embed.py
 	$(PY) benchmarks/bench_audio.py
+	$(PY) benchmarks/bench_pool.py
 
 clean:
 	rm -rf $(VENV) $(SPEECH) .mypy_cache .pytest_cache .ruff_cache .hypothesis

@@ -1,8 +1,10 @@
 """A loopback server that answers every chat request with the same pre-built SSE stream, fast.
 
 ``python benchmarks/canned_server.py`` prints its port. Paths pick the stream:
-``/big/v1/chat/completions`` (20,000 text chunks), ``/short/...`` (20 chunks) and ``/ttft/...``
-(the first chunk at once, the rest after 20 ms), so clients are measured, not the server.
+``/big/v1/chat/completions`` (20,000 text chunks), ``/short/...`` (20 chunks), ``/ttft/...``
+(the first chunk at once, the rest after 20 ms), ``/tools/...`` (one tool call whose arguments
+come in 5,000 fragments) and ``/paced/...`` (20 chunks 50 ms apart: a one-second stream), so
+clients are measured, not the server.
 """
 
 from __future__ import annotations
@@ -43,12 +45,40 @@ def stream(n: int) -> list[bytes]:
     ]
 
 
+def tool_stream(fragments: int) -> list[bytes]:
+    """One call whose JSON arguments arrive in ``fragments`` pieces of about 4 characters, as OpenAI sends."""
+    arguments = json.dumps({"items": [f"v{i:04d}" for i in range(fragments // 2)]})
+    size = len(arguments)
+    pieces = [arguments[i * size // fragments : (i + 1) * size // fragments] for i in range(fragments)]
+
+    def chunk(delta: dict[str, object], finish: str | None = None) -> bytes:
+        body = {
+            "id": "chatcmpl-bench",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": "bench",
+            "system_fingerprint": "fp",
+            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+        }
+        return b"data: " + json.dumps(body).encode() + b"\n\n"
+
+    head = {"index": 0, "id": "call_bench", "type": "function", "function": {"name": "lookup", "arguments": ""}}
+    return [
+        chunk({"role": "assistant", "content": None}),
+        chunk({"tool_calls": [head]}),
+        *(chunk({"tool_calls": [{"index": 0, "function": {"arguments": p}}]}) for p in pieces),
+        chunk({}, "tool_calls"),
+        b"data: [DONE]\n\n",
+    ]
+
+
 def blocks(parts: list[bytes], size: int = 16384) -> list[bytes]:
     body = b"".join(parts)
     return [body[i : i + size] for i in range(0, len(body), size)]
 
 
 BIG, SHORT, TTFT = blocks(stream(20_000)), blocks(stream(20)), stream(50)
+TOOLS, PACED = blocks(tool_stream(5_000)), stream(20)
 
 
 async def handle(request: web.Request) -> web.StreamResponse:
@@ -60,8 +90,12 @@ async def handle(request: web.Request) -> web.StreamResponse:
         await resp.write(TTFT[0] + TTFT[1])
         await asyncio.sleep(0.02)
         await resp.write(b"".join(TTFT[2:]))
+    elif kind == "paced":
+        for piece in PACED:
+            await resp.write(piece)
+            await asyncio.sleep(0.05)
     else:
-        for block in BIG if kind == "big" else SHORT:
+        for block in {"big": BIG, "tools": TOOLS}.get(kind, SHORT):
             await resp.write(block)
     await resp.write_eof()
     return resp

@@ -256,3 +256,18 @@ async def test_foreign_exceptions_are_not_swallowed() -> None:
 
     with pytest.raises(KeyError):
         await call_with_retry(FAST, attempt, repeat=Repeat.SAFE)
+
+
+async def test_no_deadline_means_no_bound_and_no_timer() -> None:
+    t = FakeTime()
+    seen: list[float | None] = []
+
+    async def attempt(left: float | None) -> str:
+        seen.append(left)
+        if len(seen) < 3:
+            raise status(503)
+        return "ok"
+
+    policy = RetryPolicy(deadline=None, initial_delay=0.001)
+    assert await call_with_retry(policy, attempt, repeat=Repeat.SAFE, clock=t.clock, sleep=t.sleep) == "ok"
+    assert seen == [None, None, None]

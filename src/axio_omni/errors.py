@@ -79,9 +79,8 @@ __all__ = [
 _BODY_EXCERPT = 500
 #: Keys shorter than this are not redacted: replacing a short string everywhere would garble messages.
 _MIN_SECRET = 8
-#: Every key sent by this process (in order of first use), capped so that a process minting keys stays small.
-_SECRETS: dict[str, None] = {}
-_MAX_SECRETS = 1024
+#: Every key this process has sent. Never pruned: a key forgotten here would leak into later errors.
+_SECRETS: set[str] = set()
 
 
 class Phase(enum.Enum):
@@ -97,10 +96,8 @@ class Phase(enum.Enum):
 
 def register_secret(secret: str | None) -> None:
     """Redact ``secret`` from every error made from now on (keys of at least 8 characters)."""
-    if secret and len(secret) >= _MIN_SECRET and secret not in _SECRETS:
-        if len(_SECRETS) >= _MAX_SECRETS:
-            del _SECRETS[next(iter(_SECRETS))]
-        _SECRETS[secret] = None
+    if secret and len(secret) >= _MIN_SECRET:
+        _SECRETS.add(secret)
 
 
 def redact(value: Any) -> Any:

@@ -196,14 +196,20 @@ class RetryPolicy(Serializable):
         return asked
 
 
-def _limit(policy: RetryPolicy, budget: Budget | None, started: float, now: float) -> tuple[float | None, str]:
-    """Seconds left for this request and the name of the bound that sets them."""
+def _limit(policy: RetryPolicy, budget: Budget | None, started: float, now: float) -> tuple[float | None, bool]:
+    """Seconds left for this request (None for no bound), and whether the call's budget sets them."""
     left = None if policy.deadline is None else policy.deadline - (now - started)
     if budget is not None:
         spent = budget.remaining()
         if left is None or spent < left:
-            return spent, f"Timeouts.total of {budget.total:g}s"
-    return left, f"RetryPolicy.deadline of {policy.deadline:g}s"
+            return spent, True
+    return left, False
+
+
+def _bound(policy: RetryPolicy, budget: Budget | None, by_budget: bool) -> str:
+    if by_budget and budget is not None:
+        return f"Timeouts.total of {budget.total:g}s"
+    return f"RetryPolicy.deadline of {policy.deadline:g}s"
 
 
 async def call_with_retry[T](
@@ -227,9 +233,9 @@ async def call_with_retry[T](
     tries = 0
     last: OmniError | None = None
     while True:
-        left, bound = _limit(policy, budget, started, clock())
+        left, by_budget = _limit(policy, budget, started, clock())
         if left is not None and left <= 0:
-            raise _out_of_time(what, bound, tries, last)
+            raise _out_of_time(what, _bound(policy, budget, by_budget), tries, last)
         tries += 1
         try:
             return await attempt(left)
@@ -241,10 +247,10 @@ async def call_with_retry[T](
             delay = policy.delay_for(error, tries, rand())
             if delay is None:
                 raise
-            left, bound = _limit(policy, budget, started, clock())
+            left, by_budget = _limit(policy, budget, started, clock())
             if left is not None and delay >= left:
                 # The time limit, not the error, ends the request: one outcome whatever the timing.
-                raise _out_of_time(what, bound, tries, error) from error
+                raise _out_of_time(what, _bound(policy, budget, by_budget), tries, error) from error
             log.warning("%s failed (%s); retry %d/%d in %.2fs", what, error, tries, policy.max_retries, delay)
             await sleep(delay)
 

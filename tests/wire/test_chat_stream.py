@@ -336,3 +336,11 @@ def test_fast_text_delta_equals_the_constructor() -> None:
     made = text_delta("héllo")
     assert made == TextDelta(0, "héllo") and type(made) is TextDelta and hash(made) == hash(TextDelta(0, "héllo"))
     assert repr(made) == repr(TextDelta(0, "héllo"))
+
+
+def test_fast_tool_input_delta_equals_the_constructor() -> None:
+    from axio_omni.wire.chat_values import tool_input_delta
+
+    made = tool_input_delta(3, "call_1", '{"a"')
+    assert made == ToolInputDelta(3, "call_1", '{"a"') and hash(made) == hash(ToolInputDelta(3, "call_1", '{"a"'))
+    assert type(made) is ToolInputDelta

@@ -7,13 +7,13 @@ import pathlib
 from typing import Any
 
 import pytest
-from axio.events import StreamEvent, TextDelta, ToolUseStart
+from axio.events import StreamEvent, TextDelta, ToolInputDelta, ToolUseStart
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from axio_omni.errors import OmniError
 from axio_omni.wire.chat_stream import ChatStreamDecoder
-from axio_omni.wire.chunk_template import ChunkTemplate, text_only
+from axio_omni.wire.chunk_template import ARGUMENTS, ChunkTemplate, arguments_only, text_only
 from tests.helpers import split_at, stream_bytes, stream_files
 
 
@@ -86,7 +86,7 @@ def test_template_is_learned_and_used() -> None:
     chunk = json.loads(first)
     content = text_only(chunk)
     assert content == "one"
-    template.learn(first, chunk, content)
+    template.learn(first, chunk, None, content)
     assert template.match(HEAD + '"two \\u00e9"' + TAIL) == "two é"
     assert template.match(HEAD + '"two"},"finish_reason":"stop"}]}') is None
     assert template.match(HEAD + '"unterminated') is None
@@ -97,7 +97,7 @@ def test_a_layout_where_the_probe_fails_is_not_adopted() -> None:
     data = '{"meta":{"content":"same"},"choices":[{"index":0,"delta":{"content":"same"}}]}'
     chunk = json.loads(data)
     template = ChunkTemplate()
-    template.learn(data, chunk, "same")
+    template.learn(data, chunk, None, "same")
     # The first "content" (meta) fails the probe; the delta's one is adopted.
     assert template.match('{"meta":{"content":"same"},"choices":[{"index":0,"delta":{"content":"new"}}]}') == "new"
     assert template.match('{"meta":{"content":"other"},"choices":[{"index":0,"delta":{"content":"new"}}]}') is None
@@ -116,3 +116,48 @@ def test_empty_content_gives_no_event() -> None:
     events = run([frame(HEAD + '""' + TAIL, HEAD + '"a"' + TAIL, HEAD + '""' + TAIL)], True)
     assert not isinstance(events, str)
     assert [e.delta for e in events if isinstance(e, TextDelta)] == ["a"]
+
+
+ARGS_HEAD = '{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":'
+
+
+def test_argument_fragments_are_read_by_their_layout_for_the_same_call_only() -> None:
+    template = ChunkTemplate(ARGUMENTS)
+    fragment = ARGS_HEAD + '{"tool_calls":[{"index":1,"function":{"arguments":"{\\"ci"}}]},"finish_reason":null}]}'
+    chunk = json.loads(fragment)
+    assert arguments_only(chunk) == (1, '{"ci')
+    template.learn(fragment, chunk, 1, '{"ci')
+    assert template.key == 1
+    later = ARGS_HEAD + '{"tool_calls":[{"index":1,"function":{"arguments":"ty\\": 2"}}]},"finish_reason":null}]}'
+    assert template.match(later) == 'ty": 2'
+    other_call = later.replace('"index":1', '"index":2')
+    assert template.match(other_call) is None
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        {"index": 0, "id": "call_1", "function": {"name": "f", "arguments": ""}},
+        {"index": 0, "function": {"arguments": "x", "name": "f"}},
+        {"function": {"arguments": "x"}},
+        {"index": 0, "function": {"arguments": "x"}, "extra": 1},
+    ],
+)
+def test_only_plain_fragments_count_as_arguments_only(call: dict[str, Any]) -> None:
+    chunk = {"choices": [{"index": 0, "delta": {"tool_calls": [call]}, "finish_reason": None}]}
+    assert arguments_only(chunk) is None
+
+
+def test_many_argument_fragments_give_the_same_events_with_and_without_templates() -> None:
+    head = {"index": 0, "id": "call_1", "type": "function", "function": {"name": "lookup", "arguments": ""}}
+    pieces = [json.dumps({"q": "x" * 40, "n": list(range(30))})[i : i + 3] for i in range(0, 150, 3)]
+    chunks = [{"id": "c", "model": "m", "choices": [{"index": 0, "delta": {"role": "assistant", "content": None}}]}]
+    chunks.append({"id": "c", "model": "m", "choices": [{"index": 0, "delta": {"tool_calls": [head]}}]})
+    for piece in pieces:
+        call = {"index": 0, "function": {"arguments": piece}}
+        chunks.append({"id": "c", "model": "m", "choices": [{"index": 0, "delta": {"tool_calls": [call]}}]})
+    chunks.append({"id": "c", "model": "m", "choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]})
+    raw = frame(*(json.dumps(c) for c in chunks))
+    with_templates = run([raw], True)
+    assert comparable(with_templates) == comparable(run([raw], False))
+    assert "".join(e.partial_json for e in with_templates if isinstance(e, ToolInputDelta)) == "".join(pieces)

@@ -127,3 +127,51 @@ def test_too_large_is_recognised(status: int, message: str, code: str | None, to
     error = error_for_status(status, json.dumps({"error": {"message": message, "code": code}}).encode())
     assert is_too_large(error) is too_large
     assert isinstance(error, BadRequestError) or status != 400
+
+
+@given(
+    rows=st.lists(
+        st.lists(st.floats(-1e6, 1e6, allow_nan=False, width=32), min_size=1, max_size=6), min_size=1, max_size=6
+    ).filter(lambda rows: len({len(r) for r in rows}) == 1),
+    encodings=st.lists(st.sampled_from(["base64", "float"]), min_size=6, max_size=6),
+    compact=st.booleans(),
+    order=st.randoms(use_true_random=False),
+)
+def test_reading_by_layout_equals_the_full_parse(
+    rows: list[list[float]], encodings: list[str], compact: bool, order: Any
+) -> None:
+    """Vectors decoded straight from the bytes are exactly what json.loads then numpy gives, whatever
+    the spacing, the item order and the mix of base64 and float values."""
+    items = [
+        {"object": "embedding", "index": i, "embedding": b64(row) if encodings[i] == "base64" else row}
+        for i, row in enumerate(rows)
+    ]
+    order.shuffle(items)
+    separators = (",", ":") if compact else (", ", ": ")
+    raw = json.dumps({"object": "list", "data": items, "model": "m"}, separators=separators).encode()
+    by_layout, _ = read_embeddings(raw, len(rows))
+    parsed, _ = read_embeddings(raw, len(rows), by_layout=False)
+    assert by_layout.tobytes() == parsed.tobytes()
+    assert np.array_equal(by_layout, np.asarray(rows, dtype=np.float32))
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"data": [{"index": 0, "embedding": [1.0, true]}]}',
+        b'{"data": [{"index": 0, "embedding": "AACAPw\\u003d\\u003d"}]}',
+        b'{"data": [{"index": 0, "embedding": [1.0, 2.0]}], "usage": {"embedding": [3.0]}}',
+        b'{"data": [{"index": 0, "embedding": [1.0,, 2.0]}]}',
+        b'{"data": [{"index": 0, "embedding": 7}], "x": {"embedding": [1.0]}}',
+    ],
+)
+def test_unusual_layouts_are_parsed_in_full_with_the_same_verdict(raw: bytes) -> None:
+    try:
+        expected: Any = read_embeddings(raw, 1, by_layout=False)[0].tolist()
+    except MalformedResponseError as error:
+        expected = type(error)
+    try:
+        got: Any = read_embeddings(raw, 1)[0].tolist()
+    except MalformedResponseError as error:
+        got = type(error)
+    assert got == expected

@@ -11,7 +11,7 @@ import functools
 import json
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
@@ -50,9 +50,13 @@ def default_base_url() -> str:
     return os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
 
 
+#: Made once: ``json.dumps`` with any option builds a new encoder per call, which costs more than encoding.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def dumps(data: Any) -> bytes:
     """A JSON request body: compact, UTF-8, non-finite numbers refused."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    return _ENCODER.encode(data).encode()
 
 
 @dataclass(slots=True, kw_only=True)
@@ -84,6 +88,10 @@ class HTTPTransport(Serializable):
     retry: RetryPolicy = setting(default_factory=RetryPolicy, rule=Nested(RetryPolicy))
     pool: TransportPool | None = setting(None, Instance(TransportPool), runtime=True)
     session: aiohttp.ClientSession | None = setting(None, Instance(aiohttp.ClientSession), runtime=True)
+    #: Request headers already built, by everything they depend on: built once, not per request.
+    _header_cache: dict[tuple[Any, ...], dict[str, str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False, metadata={"runtime": True}
+    )
 
     def __post_init__(self) -> None:
         self._validate_common()
@@ -100,10 +108,7 @@ class HTTPTransport(Serializable):
         return self.api_key or os.environ.get(self.api_key_env) or None
 
     def _require_key(self) -> str | None:
-        key = self.resolved_api_key()
-        register_secret(key)
-        for value in self.secret_headers.values():
-            register_secret(value)
+        key = self.api_key or os.environ.get(self.api_key_env) or None
         if key is None and _needs_key(self.base_url):
             raise ConfigurationError(
                 f"no API key for {urlsplit(self.base_url).hostname}: pass api_key= or set the "
@@ -133,24 +138,39 @@ class HTTPTransport(Serializable):
         if json_body is not None:
             content_type = "application/json"
             body = dumps(json_body)
-        headers = endpoint_headers(
-            key=key,
-            auth_scheme=self.auth_scheme,
-            headers=self.headers,
-            secret_headers=self.secret_headers,
-            accept=accept,
-            content_type=content_type,
+        return Request(
+            method, self._url(path), self._headers(key, accept, content_type), body, repeat, self.timeouts, what
         )
-        url = endpoint_url(self.base_url, path, self.query)
-        return Request(method, url, headers, body, repeat, self.timeouts, what)
+
+    def _headers(self, key: str | None, accept: str | None, content_type: str | None) -> dict[str, str]:
+        """The headers of a request (never mutated by the caller), built once per distinct set of inputs."""
+        # The mappings are read-only (rules.py), so their identity stands for their content.
+        cache_key = (key, accept, content_type, self.auth_scheme, id(self.headers), id(self.secret_headers))
+        headers = self._header_cache.get(cache_key)
+        if headers is None:
+            # Every credential these headers carry is redacted from errors from now on (errors.py).
+            register_secret(key)
+            for value in self.secret_headers.values():
+                register_secret(value)
+            if len(self._header_cache) > 32:
+                self._header_cache.clear()
+            headers = self._header_cache[cache_key] = endpoint_headers(
+                key=key,
+                auth_scheme=self.auth_scheme,
+                headers=self.headers,
+                secret_headers=self.secret_headers,
+                accept=accept,
+                content_type=content_type,
+            )
+        return headers
+
+    def _url(self, path: str) -> str:
+        return endpoint_url(self.base_url, path, self.query)
 
     def _websocket_request(self, path: str, *, what: str, query: Mapping[str, str] | None = None) -> Request:
         """The opening handshake of a WebSocket at ``base_url + path`` (``ws(s)://``), with the same
         credentials, headers and query as an HTTP request; safe to repeat (nothing is billed yet)."""
-        key = self._require_key()
-        headers = endpoint_headers(
-            key=key, auth_scheme=self.auth_scheme, headers=self.headers, secret_headers=self.secret_headers, accept=None
-        )
+        headers = self._headers(self._require_key(), None, None)
         url = endpoint_url(self.base_url, path, {**self.query, **(query or {})}, websocket=True)
         return Request("GET", url, headers, None, Repeat.SAFE, self.timeouts, what)
 

@@ -33,6 +33,7 @@ from ..wire.embeddings import (
     is_too_large,
     plan_batches,
     read_embeddings,
+    rows_as_lists,
 )
 from .base import HTTPTransport
 from .concurrency import all_or_nothing
@@ -89,8 +90,7 @@ class OpenAIEmbeddingTransport(HTTPTransport, EmbeddingTransport):
 
     async def embed(self, texts: list[str]) -> list[list[float]]:
         """One vector per text, in order, as Python floats (axio's ``EmbeddingTransport``)."""
-        result: list[list[float]] = (await self.embed_batch(texts)).vectors.tolist()
-        return result
+        return rows_as_lists((await self.embed_batch(texts)).vectors)
 
     async def embed_array(self, texts: Sequence[str], *, progress: Progress | None = None) -> Vectors:
         """A float32 array of shape ``(len(texts), dims)``, rows in input order."""

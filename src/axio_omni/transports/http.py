@@ -175,13 +175,31 @@ async def read_chunk(resp: aiohttp.ClientResponse, budget: Budget | None = None)
         async with asyncio.timeout(budget.remaining()):
             return await resp.content.readany()
     except _NETWORK_ERRORS as exc:
-        if budget is not None and budget.remaining() <= 0:
-            error: OmniError = APITimeoutError(
-                f"the call did not finish within the Timeouts.total of {budget.total:g}s", phase=Phase.RESPONSE_STARTED
-            )
-        else:
-            error = translate(exc, Phase.RESPONSE_STARTED)
-        raise _with_id(error, resp) from exc
+        raise _body_failure(exc, resp, budget) from exc
+
+
+def _body_failure(exc: BaseException, resp: aiohttp.ClientResponse, budget: Budget | None) -> OmniError:
+    """A failure while a body was read: the call's budget spent, a stall, or a cut."""
+    if budget is not None and budget.remaining() <= 0:
+        error: OmniError = APITimeoutError(
+            f"the call did not finish within the Timeouts.total of {budget.total:g}s", phase=Phase.RESPONSE_STARTED
+        )
+    else:
+        error = translate(exc, Phase.RESPONSE_STARTED)
+    error.status = resp.status
+    error.request_id = resp.headers.get("x-request-id")
+    return error
+
+
+async def _read_body(resp: aiohttp.ClientResponse, budget: Budget | None) -> bytes:
+    """The whole body of ``resp``; a failure is a cut body, a stall, or the call's budget spent."""
+    try:
+        if budget is None:
+            return await resp.read()
+        async with asyncio.timeout(budget.remaining()):
+            return await resp.read()
+    except _NETWORK_ERRORS as exc:
+        raise _body_failure(exc, resp, budget) from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,18 +221,9 @@ async def read_all(
     async def attempt(left: float | None) -> Body:
         resp = await _send_once(session, req, left)
         try:
-            chunks = []
-            while chunk := await read_chunk(resp, budget):
-                chunks.append(chunk)
-            data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            data = await _read_body(resp, budget)
             return Body(data, resp.headers.get("Content-Type", ""), resp.headers.get("x-request-id"), resp.headers)
         finally:
             resp.release()
 
     return await call_with_retry(policy, attempt, repeat=req.repeat, what=req.what, budget=budget)
-
-
-def _with_id(error: OmniError, resp: aiohttp.ClientResponse) -> OmniError:
-    error.status = resp.status
-    error.request_id = resp.headers.get("x-request-id")
-    return error

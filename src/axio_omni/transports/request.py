@@ -9,8 +9,7 @@ than once, as its ``repeat`` allows.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from urllib.parse import urlencode
 
 from ..retry import Repeat
@@ -59,9 +58,11 @@ def endpoint_headers(
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
-    """One HTTP request, prepared once and sent as often as ``repeat`` and the retry policy allow."""
+class Request(NamedTuple):
+    """One HTTP request, prepared once and sent as often as ``repeat`` and the retry policy allow.
+
+    A named tuple: one is made per call, and it is the cheapest immutable value Python builds.
+    """
 
     method: str
     url: str

@@ -46,8 +46,8 @@ from axio.events import (
 from axio.types import StopReason, Usage, stop_reason_from
 
 from ..errors import InBandError, MalformedResponseError, StreamCutError
-from .chat_values import STOP_REASONS, citations, in_band_error, read_usage, text_delta
-from .chunk_template import ChunkTemplate, text_only
+from .chat_values import STOP_REASONS, citations, in_band_error, read_usage, text_delta, tool_input_delta
+from .chunk_template import ARGUMENTS, TEXT, ChunkTemplate, arguments_only, text_only
 from .sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEEvent
 from .think import ThinkSplitter
 
@@ -79,6 +79,7 @@ class ChatStreamReader:
         "_think",
         "_refused",
         "_template",
+        "_arguments",
         "_to_learn",
     )
 
@@ -91,10 +92,12 @@ class ChatStreamReader:
         self._by_id: dict[str, int] = {}
         self._think = ThinkSplitter() if think_tags else None
         self._refused = False
-        # Reads text chunks by the stream's own layout once proved (wire/chunk_template.py).
-        self._template = ChunkTemplate() if templates else None
+        # Reads text chunks and argument fragments by the stream's own layout once proved
+        # (wire/chunk_template.py).
+        self._template = ChunkTemplate(TEXT) if templates else None
+        self._arguments = ChunkTemplate(ARGUMENTS) if templates else None
         # Learned when the next event arrives, so the first text reaches the caller sooner.
-        self._to_learn: tuple[str, dict[str, Any], str] | None = None
+        self._to_learn: tuple[ChunkTemplate, str, dict[str, Any], Any, str] | None = None
 
     def feed_event(self, event: SSEEvent) -> list[StreamEvent]:
         """Events for one SSE event: a chunk, ``[DONE]`` or ``event: error``."""
@@ -102,13 +105,20 @@ class ChatStreamReader:
         if self.done:
             return []
         template = self._template
-        if self._to_learn is not None and template is not None:
-            template.learn(*self._to_learn)
+        if self._to_learn is not None:
+            learner, *lesson = self._to_learn
+            learner.learn(*lesson)
             self._to_learn = None
         if template is not None and self._started and event.event == "message":
             content = template.match(data)
             if content is not None:
                 return self._text_only(content)
+            fragment = self._arguments.match(data) if self._arguments is not None else None
+            if fragment is not None:
+                slot = self._calls.get(self._arguments.key)  # type: ignore[union-attr]
+                if slot is not None and slot.started:
+                    slot.args += len(fragment)
+                    return [tool_input_delta(slot.block, slot.id, fragment)] if fragment else []
         if data == "[DONE]":
             self.done = True
             return []
@@ -123,8 +133,11 @@ class ChatStreamReader:
         if type(chunk) is not dict:
             raise MalformedResponseError(f"a stream chunk is not an object: {data[:200]!r}", body=data)
         out = self.feed_chunk(chunk)
-        if template is not None and (content := text_only(chunk)) is not None:
-            self._to_learn = (data, chunk, content)
+        if template is not None:
+            if (content := text_only(chunk)) is not None:
+                self._to_learn = (template, data, chunk, None, content)
+            elif self._arguments is not None and (found := arguments_only(chunk)) is not None:
+                self._to_learn = (self._arguments, data, chunk, found[0], found[1])
         return out
 
     def _text_only(self, content: str) -> list[StreamEvent]:
@@ -291,7 +304,7 @@ class ChatStreamReader:
         if args and isinstance(args, str):
             if slot.started:
                 slot.args += len(args)
-                out.append(ToolInputDelta(slot.block, slot.id, args))
+                out.append(tool_input_delta(slot.block, slot.id, args))
             else:
                 slot.held += args
 

@@ -7,12 +7,12 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from axio.events import Citation, StreamEvent, TextDelta
+from axio.events import Citation, StreamEvent, TextDelta, ToolInputDelta
 from axio.types import StopReason, Usage
 
 from ..errors import InBandError, parse_error_body
 
-__all__ = ["STOP_REASONS", "citations", "in_band_error", "read_usage", "text_delta"]
+__all__ = ["STOP_REASONS", "citations", "in_band_error", "read_usage", "text_delta", "tool_input_delta"]
 
 STOP_REASONS: Mapping[str, StopReason] = {
     "stop": StopReason.end_turn,
@@ -27,15 +27,20 @@ STOP_REASONS: Mapping[str, StopReason] = {
 }
 
 
+def _plain(cls: type, fields: tuple[str, ...]) -> bool:
+    """Whether ``cls`` is exactly the plain, slotted, validation-free dataclass with ``fields`` that
+    axio 0.12 has, whose instances may be built by setting their slots."""
+    same = tuple(getattr(cls, "__dataclass_fields__", {})) == fields
+    return same and not hasattr(cls, "__post_init__") and getattr(cls, "__slots__", None) == fields
+
+
 def _text_delta_maker() -> Callable[[str], TextDelta]:
     """``TextDelta(0, text)`` at half the cost: one is made per streamed chunk.
 
     A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``; setting the
-    two slots directly gives an equal object. Used only while ``TextDelta`` is exactly the two-slot,
-    validation-free class it is in axio 0.12; any other shape falls back to the constructor.
+    slots directly gives an equal object. Any other shape of the class falls back to the constructor.
     """
-    plain = tuple(getattr(TextDelta, "__dataclass_fields__", {})) == ("index", "delta")
-    if not plain or hasattr(TextDelta, "__post_init__") or getattr(TextDelta, "__slots__", None) != ("index", "delta"):
+    if not _plain(TextDelta, ("index", "delta")):
         return lambda text: TextDelta(0, text)
     new = object.__new__
     set_index = TextDelta.__dict__["index"].__set__
@@ -50,7 +55,26 @@ def _text_delta_maker() -> Callable[[str], TextDelta]:
     return make
 
 
+def _tool_input_delta_maker() -> Callable[[int, str, str], ToolInputDelta]:
+    """``ToolInputDelta(block, call_id, fragment)`` as cheaply as ``text_delta``, on the same condition."""
+    fields = ("index", "tool_use_id", "partial_json")
+    if not _plain(ToolInputDelta, fields):
+        return ToolInputDelta
+    new = object.__new__
+    set_index, set_id, set_json = (ToolInputDelta.__dict__[name].__set__ for name in fields)
+
+    def make(block: int, call_id: str, fragment: str) -> ToolInputDelta:
+        event = new(ToolInputDelta)
+        set_index(event, block)
+        set_id(event, call_id)
+        set_json(event, fragment)
+        return event
+
+    return make
+
+
 text_delta = _text_delta_maker()
+tool_input_delta = _tool_input_delta_maker()
 
 
 def _int(value: Any) -> int:

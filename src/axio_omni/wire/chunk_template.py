@@ -1,36 +1,36 @@
-"""A shortcut for the commonest chunk: text and nothing else, shaped like the previous one.
+"""A shortcut for the commonest chunks: text only, or a tool call's argument fragment only, each shaped
+like the previous one.
 
-Within one stream a server writes every text chunk the same way: the same id, model, timestamp
-and fingerprint, in the same order, with only the content string changing. Once a chunk has been
-parsed in full and proved to be ``prefix + <string literal> + suffix``, a later chunk with the same
-prefix and suffix and one JSON string between them is the same document with other text. Its
-content is that literal, which the C string scanner reads without ``json.loads`` or a walk through
-the dicts. That is about a fifth of the cost of a full parse.
+Within one stream a server writes every such chunk the same way: the same id, model, timestamp and
+fingerprint, in the same order, with only one string changing (the content, or the arguments).
+Once a chunk has been parsed in full and proved to be ``prefix + <string literal> + suffix``, a later
+chunk with the same prefix and suffix and one JSON string between them is the same document with
+another string. That string is read with the C string scanner, without ``json.loads`` or a walk
+through the dicts: about a fifth of the cost of a full parse.
 
 The shortcut is sound because a JSON string token replaced by another string token leaves the rest
 of the document unchanged, and because a template is adopted only after a probe: the prefix and
-suffix around another literal must parse to the original chunk with only its content changed.
-Anything else (usage, a finish reason, a tool call, one more field) does not match and is parsed
-in full.
+suffix around another literal must parse to the original chunk with only that string changed.
+Anything else (usage, a finish reason, a new call, one more field) does not match and is parsed
+in full. A tool call's index is part of the prefix, so a matching fragment continues the same call.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 #: The JSON string scanner (C-accelerated in CPython); typeshed does not declare it.
 scanstring = cast(Callable[[str, int], tuple[str, int]], json.decoder.scanstring)  # type: ignore[attr-defined]
 
-__all__ = ["ChunkTemplate", "text_only"]
+__all__ = ["ARGUMENTS", "TEXT", "ChunkTemplate", "Layout", "arguments_only", "text_only"]
 
 _PROBE = "axio-omni probe \u00e9"
-_KEY = '"content"'
 
 
-def text_only(chunk: dict[str, Any]) -> str | None:
-    """The content of a chunk that carries text and nothing else to read, else None."""
+def _single_choice(chunk: dict[str, Any]) -> dict[str, Any] | None:
+    """The one plain choice of a chunk that carries nothing else to read, else None."""
     if chunk.get("usage") is not None or "error" in chunk or "x_groq" in chunk:
         return None
     choices = chunk.get("choices")
@@ -46,25 +46,77 @@ def text_only(chunk: dict[str, Any]) -> str | None:
         or len(delta) != 1
     ):
         return None
-    content = delta.get("content")
+    return delta
+
+
+def text_only(chunk: dict[str, Any]) -> str | None:
+    """The content of a chunk that carries text and nothing else to read, else None."""
+    delta = _single_choice(chunk)
+    content = delta.get("content") if delta is not None else None
     return content if type(content) is str else None
 
 
-class ChunkTemplate:
-    """Learns a stream's text-chunk layout and reads later text chunks by it; see the module docstring."""
+def arguments_only(chunk: dict[str, Any]) -> tuple[int, str] | None:
+    """The call index and argument fragment of a chunk that carries only that, else None.
 
-    __slots__ = ("prefix", "suffix", "_tries")
+    A fragment may repeat the call's ``id`` and ``type`` (some servers do): the reader takes them
+    from a call's first fragment only, so a repeat is nothing to read.
+    """
+    delta = _single_choice(chunk)
+    calls = delta.get("tool_calls") if delta is not None else None
+    if type(calls) is not list or len(calls) != 1 or type(calls[0]) is not dict:
+        return None
+    call = calls[0]
+    function = call.get("function")
+    index = call.get("index")
+    if type(index) is not int or type(function) is not dict or len(function) != 1 or not set(call) <= _FRAGMENT:
+        return None
+    arguments = function.get("arguments")
+    return (index, arguments) if type(arguments) is str else None
+
+
+_FRAGMENT = frozenset({"index", "function", "id", "type"})
+
+
+def _put_text(chunk: dict[str, Any], value: str) -> None:
+    chunk["choices"][0]["delta"]["content"] = value
+
+
+def _put_arguments(chunk: dict[str, Any], value: str) -> None:
+    chunk["choices"][0]["delta"]["tool_calls"][0]["function"]["arguments"] = value
+
+
+class Layout(NamedTuple):
+    """Which string of a chunk a template reads: the JSON key before it, how to find it in a parsed
+    chunk (with a key that the prefix fixes, such as the call index) and how to set it."""
+
+    key: str
+    read: Callable[[dict[str, Any]], tuple[Any, str] | None]
+    put: Callable[[dict[str, Any], str], None]
+
+
+TEXT = Layout('"content"', lambda c: (None, t) if (t := text_only(c)) is not None else None, _put_text)
+ARGUMENTS = Layout('"arguments"', arguments_only, _put_arguments)
+
+
+class ChunkTemplate:
+    """Learns a stream's layout for one kind of chunk and reads later chunks by it; see the module docstring."""
+
+    __slots__ = ("layout", "prefix", "suffix", "key", "_tries")
 
     #: How many times one stream may try to learn a layout before it stops trying.
     MAX_TRIES = 4
 
-    def __init__(self) -> None:
+    def __init__(self, layout: Layout = TEXT) -> None:
+        self.layout = layout
         self.prefix = ""
         self.suffix = ""
+        #: What the prefix fixes: the call index for arguments, None for text.
+        self.key: Any = None
         self._tries = 0
 
     def match(self, data: str) -> str | None:
-        """The content of ``data`` if it has the learned layout, else None."""
+        """The string of ``data`` if it has the learned layout, else None."""
         prefix = self.prefix
         if not prefix or not data.startswith(prefix):
             return None
@@ -76,33 +128,36 @@ class ChunkTemplate:
             return None
         return content
 
-    def learn(self, data: str, chunk: dict[str, Any], content: str) -> None:
-        """Adopt the layout of ``data``, a text-only chunk parsed as ``chunk``, if a probe proves it."""
+    def learn(self, data: str, chunk: dict[str, Any], key: Any, content: str) -> None:
+        """Adopt the layout of ``data``, parsed as ``chunk`` whose string is ``content``, if a probe proves it."""
         if self._tries >= self.MAX_TRIES:
             return
         self._tries += 1
-        at = data.find(_KEY)
+        name = self.layout.key
+        at = data.find(name)
         while at >= 0:
-            opening = _value_start(data, at + len(_KEY))
+            opening = _value_start(data, at + len(name))
             if opening is not None:
                 try:
                     value, end = scanstring(data, opening)
                 except ValueError:
                     value, end = None, 0
-                if value == content and self._proves(data[:opening], data[end:], chunk):
-                    self.prefix, self.suffix = data[:opening], data[end:]
+                if value == content and self._proves(data[:opening], data[end:], chunk, key):
+                    self.prefix, self.suffix, self.key = data[:opening], data[end:], key
                     return
-            at = data.find(_KEY, at + 1)
+            at = data.find(name, at + 1)
 
-    @staticmethod
-    def _proves(prefix: str, suffix: str, chunk: dict[str, Any]) -> bool:
+    def _proves(self, prefix: str, suffix: str, chunk: dict[str, Any], key: Any) -> bool:
         try:
             probe = json.loads(prefix + json.dumps(_PROBE)[1:] + suffix)
         except ValueError:
             return False
-        if text_only(probe) != _PROBE:
+        if type(probe) is not dict or self.layout.read(probe) != (key, _PROBE):
             return False
-        probe["choices"][0]["delta"]["content"] = chunk["choices"][0]["delta"]["content"]
+        found = self.layout.read(chunk)
+        if found is None:
+            return False
+        self.layout.put(probe, found[1])
         return bool(probe == chunk)
 
 

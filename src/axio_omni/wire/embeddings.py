@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gc
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -21,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import APIStatusError, ConfigurationError, MalformedResponseError, OmniError
+from .vector_layout import MARK, read_layout
 
 __all__ = [
     "EmbeddingUsage",
@@ -31,6 +33,7 @@ __all__ = [
     "is_too_large",
     "plan_batches",
     "read_embeddings",
+    "rows_as_lists",
 ]
 
 #: OpenAI's limits: inputs per request, and tokens per request summed over its inputs.
@@ -152,12 +155,36 @@ def decode_vector(value: Any, where: str) -> npt.NDArray[np.float32]:
     raise MalformedResponseError(f"{where}: expected base64 or a list of numbers, got {type(value).__name__}")
 
 
-def read_embeddings(body: bytes, expected: int, *, dimensions: int | None = None) -> tuple[Vectors, EmbeddingUsage]:
-    """The ``(expected, dims)`` float32 matrix of one response, rows in input order, and its usage."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise MalformedResponseError(f"the embeddings response is not JSON: {body[:200]!r}") from None
+def read_embeddings(
+    body: bytes, expected: int, *, dimensions: int | None = None, by_layout: bool = True
+) -> tuple[Vectors, EmbeddingUsage]:
+    """The ``(expected, dims)`` float32 matrix of one response, rows in input order, and its usage.
+
+    Read by its layout where it is the plain one (``vector_layout.py``: vectors decoded straight from
+    the bytes), else (or with ``by_layout=False``) parsed in full; either way every check below applies.
+    """
+    layout = read_layout(body) if by_layout else None
+    if layout is not None and len(layout[1]) != expected:
+        layout = None  # the full parse says precisely what is wrong with the count
+    if layout is not None:
+        data, found = layout
+
+        def vector(n: int, item: dict[str, Any]) -> npt.NDArray[np.float32]:
+            mark = item.get("embedding")
+            ordinal = mark.get(MARK) if type(mark) is dict and len(mark) == 1 else None
+            if type(ordinal) is not int:
+                raise MalformedResponseError(f"data[{n}]: the embedding is neither base64 nor a list of numbers")
+            return found[ordinal]
+
+    else:
+        try:
+            data = json.loads(body)
+        except ValueError:
+            raise MalformedResponseError(f"the embeddings response is not JSON: {body[:200]!r}") from None
+
+        def vector(n: int, item: dict[str, Any]) -> npt.NDArray[np.float32]:
+            return decode_vector(item.get("embedding"), f"data[{n}]")
+
     items = data.get("data") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise MalformedResponseError("the embeddings response has no 'data' list", body=str(body[:500]))
@@ -172,16 +199,16 @@ def read_embeddings(body: bytes, expected: int, *, dimensions: int | None = None
         if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < expected or seen[index]:
             raise MalformedResponseError(f"data[{n}] has a missing, repeated or out-of-range index {index!r}")
         seen[index] = True
-        vector = decode_vector(item.get("embedding"), f"data[{n}]")
+        row = vector(n, item)
         if out is None:
-            if dimensions is not None and vector.shape[0] != dimensions:
+            if dimensions is not None and row.shape[0] != dimensions:
                 raise MalformedResponseError(
-                    f"asked for dimensions={dimensions}, the server answered {vector.shape[0]} (it ignores the setting)"
+                    f"asked for dimensions={dimensions}, the server answered {row.shape[0]} (it ignores the setting)"
                 )
-            out = np.empty((expected, vector.shape[0]), dtype=np.float32)
-        elif vector.shape[0] != out.shape[1]:
-            raise MalformedResponseError(f"data[{n}] has {vector.shape[0]} dimensions, data[0] had {out.shape[1]}")
-        out[index] = vector
+            out = np.empty((expected, row.shape[0]), dtype=np.float32)
+        elif row.shape[0] != out.shape[1]:
+            raise MalformedResponseError(f"data[{n}] has {row.shape[0]} dimensions, data[0] had {out.shape[1]}")
+        out[index] = row
     if out is None:
         out = np.empty((0, dimensions or 0), dtype=np.float32)
     usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
@@ -190,3 +217,20 @@ def read_embeddings(body: bytes, expected: int, *, dimensions: int | None = None
 
 def _count(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def rows_as_lists(vectors: Vectors) -> list[list[float]]:
+    """``vectors`` as lists of Python floats (axio's ``EmbeddingTransport`` returns those).
+
+    Millions of floats are made here, and the collector, set off by the row lists, would walk the
+    whole heap several times for nothing: every object made is reachable and none forms a cycle.
+    It is paused for this synchronous step only, and resumed as it was.
+    """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        rows: list[list[float]] = vectors.tolist()
+    finally:
+        if paused:
+            gc.enable()
+    return rows
