@@ -1,11 +1,12 @@
 """Embedding answers read by their layout: vectors decoded straight from the bytes, the rest parsed small.
 
 An embeddings answer is a few hundred bytes of structure around megabytes of vectors. ``json.loads``
-turns a float answer into millions of Python floats (about a second for 2,048 x 1,536) and a
-base64 answer into thousands of large strings that are then decoded again. Here each embedding's
-value is found in the bytes (``"embedding": "<base64>"`` or ``"embedding": [<numbers>]``) and
-decoded by binascii or numpy directly, without a Python object per number; the answer with each value replaced by a marker holding its ordinal is
-then parsed as JSON, which proves every value found belongs to exactly one item.
+turns a float answer into millions of Python floats and a base64 answer into thousands of large
+strings that are then decoded again. Here each embedding's value is found in the bytes
+(``"embedding": "<base64>"`` or ``"embedding": [<numbers>]``) and decoded by binascii or numpy
+directly, without a Python object per number; the answer with each value replaced by a marker
+holding its ordinal is then parsed as JSON, which proves every value found belongs to exactly one
+item.
 
 Anything unexpected (an escape inside base64, a nested list, a number numpy cannot read, a value
 that is not where an item's embedding is) returns None, and the caller parses the answer in full,
