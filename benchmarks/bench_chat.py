@@ -22,7 +22,6 @@ import asyncio
 import gc
 import json
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -33,6 +32,7 @@ import aiohttp
 from axio.blocks import TextBlock
 from axio.events import TextDelta, ToolInputDelta
 from axio.messages import Message
+from processes import canned_chat
 
 from axio_omni import OpenAITransport, TransportPool
 
@@ -180,21 +180,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
-    server = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("canned_server.py"))],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        port = int(server.stdout.readline())
+    with canned_chat() as port:
         medians = asyncio.run(run(port, args.rounds))
-    finally:
-        server.terminate()
-        server.wait()
     report(medians, args.rounds)
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).parent))
     main()

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -26,6 +25,7 @@ from pathlib import Path
 import aiohttp
 from axio.blocks import TextBlock
 from axio.messages import Message
+from processes import canned_chat
 
 from axio_omni import OpenAITransport, Timeouts, TransportPool
 
@@ -87,15 +87,8 @@ def main() -> None:
     parser.add_argument("--streams", type=int, default=1000)
     parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
-    server = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("canned_server.py"))],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        url = f"http://127.0.0.1:{int(server.stdout.readline())}/paced/v1"
+    with canned_chat() as port:
+        url = f"http://127.0.0.1:{port}/paced/v1"
         n, c = args.streams, args.connections
         print(f"{n} streams of about 1 s each through {c} connections, connect timeout 10 s:")
         errors, elapsed = asyncio.run(plain(url, n, c))
@@ -105,10 +98,8 @@ def main() -> None:
         verdict = "within target" if errors == 0 and retries == 0 else "OVER target"
         label = "axio-omni, Timeouts(connect=10):"
         print(f"  {label:40} {errors:4d} errors, {retries} retries in {elapsed:.0f} s  {verdict}")
-    finally:
-        server.terminate()
-        server.wait()
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).parent))
     main()

@@ -16,18 +16,20 @@ from aiohttp import web
 from processes import serve_app
 
 
-def stream(n: int) -> list[bytes]:
-    def chunk(delta: dict[str, object], finish: str | None = None) -> bytes:
-        body = {
-            "id": "chatcmpl-bench",
-            "object": "chat.completion.chunk",
-            "created": 1,
-            "model": "bench",
-            "system_fingerprint": "fp",
-            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
-        }
-        return b"data: " + json.dumps(body).encode() + b"\n\n"
+def chunk(delta: dict[str, object], finish: str | None = None) -> bytes:
+    """One SSE event carrying a ``chat.completion.chunk`` with ``delta``, as OpenAI writes them."""
+    body = {
+        "id": "chatcmpl-bench",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "bench",
+        "system_fingerprint": "fp",
+        "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+    }
+    return b"data: " + json.dumps(body).encode() + b"\n\n"
 
+
+def stream(n: int) -> list[bytes]:
     usage = {
         "id": "chatcmpl-bench",
         "object": "chat.completion.chunk",
@@ -50,18 +52,6 @@ def tool_stream(fragments: int) -> list[bytes]:
     arguments = json.dumps({"items": [f"v{i:04d}" for i in range(fragments // 2)]})
     size = len(arguments)
     pieces = [arguments[i * size // fragments : (i + 1) * size // fragments] for i in range(fragments)]
-
-    def chunk(delta: dict[str, object], finish: str | None = None) -> bytes:
-        body = {
-            "id": "chatcmpl-bench",
-            "object": "chat.completion.chunk",
-            "created": 1,
-            "model": "bench",
-            "system_fingerprint": "fp",
-            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
-        }
-        return b"data: " + json.dumps(body).encode() + b"\n\n"
-
     head = {"index": 0, "id": "call_bench", "type": "function", "function": {"name": "lookup", "arguments": ""}}
     return [
         chunk({"role": "assistant", "content": None}),

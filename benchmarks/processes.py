@@ -10,10 +10,11 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from aiohttp import web
 
-__all__ = ["arguments", "canned_and_emulator", "serve_app"]
+__all__ = ["arguments", "canned_and_emulator", "canned_chat", "serve_app"]
 
 
 def serve_app(app: web.Application, *, backlog: int = 128) -> None:
@@ -43,6 +44,23 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextmanager
+def canned_chat() -> Iterator[int]:
+    """The port of ``canned_server.py`` (canned chat streams), running in its own process."""
+    server = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("canned_server.py"))],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        yield int(server.stdout.readline())
+    finally:
+        server.terminate()
+        server.wait()
 
 
 @contextmanager

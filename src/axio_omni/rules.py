@@ -297,27 +297,6 @@ class Url(Rule):
         return value.rstrip("/")
 
 
-class Nested(Rule):
-    """A settings object of class ``cls``, read from its ``to_dict`` form."""
-
-    def __init__(self, cls: type[Any]) -> None:
-        self.cls = cls
-
-    def describe(self) -> str:
-        return f"a {self.cls.__name__}"
-
-    def accept(self, value: Any) -> Any:
-        if not isinstance(value, self.cls):
-            raise Refused
-        return value
-
-    def read(self, value: Any) -> Any:
-        return self.cls.from_dict(value) if isinstance(value, Mapping) else value
-
-    def parse_text(self, text: str) -> Any:
-        return self.read(JsonMap().parse_text(text))
-
-
 class Instance(Rule):
     """A live object of class ``cls`` (a session, a pool): checked, never written or read as JSON."""
 
@@ -331,6 +310,19 @@ class Instance(Rule):
         if not isinstance(value, self.cls):
             raise Refused
         return value
+
+
+class Nested(Instance):
+    """A settings object of class ``cls``, read from its ``to_dict`` form."""
+
+    def __init__(self, cls: type[Any]) -> None:
+        super().__init__(cls, optional=False)
+
+    def read(self, value: Any) -> Any:
+        return self.cls.from_dict(value) if isinstance(value, Mapping) else value
+
+    def parse_text(self, text: str) -> Any:
+        return self.read(JsonMap().parse_text(text))
 
 
 class Custom(Rule):

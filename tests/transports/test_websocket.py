@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from typing import Any
 
 import pytest
@@ -65,6 +66,16 @@ async def test_a_refused_handshake_is_the_typed_error_an_http_call_gets(
     value: Any = info.value
     assert value.request_id and value.request_id.startswith("req_") and value.phase is Phase.RESPONSE_STARTED
     assert len(emulator.requests) == tries and KEY not in str(value) and KEY not in repr(vars(value))
+
+
+async def test_a_refused_handshake_raises_at_once(emulator: Emulator) -> None:
+    """The server keeps the refused connection open; the client does not wait for it to close
+    (websockets 13.0 waited its 10 s close timeout, hence the 13.1 floor)."""
+    started = time.monotonic()
+    with pytest.raises(PermissionDeniedError):
+        await open_websocket(handshake(emulator.base_url, fault="status=403"), FAST, **OPEN)
+    # A hang, not a speed: the answer is there in milliseconds, the old wait was 10 s.
+    assert time.monotonic() - started < 5
 
 
 async def test_a_rate_limited_handshake_waits_and_opens(emulator: Emulator) -> None:

@@ -94,28 +94,21 @@ def status_error(status: int, headers: Mapping[str, str], body: bytes) -> OmniEr
 
 
 async def _send_once(session: aiohttp.ClientSession, req: Request, left: float | None) -> aiohttp.ClientResponse:
-    timeout = _client_timeout(req.timeouts)
+    # raise_for_status=False: a caller's own session may raise on errors, which would hide the body.
+    sending = session.request(
+        req.method,
+        req.url,
+        data=_payload(req.body),
+        headers=req.headers,
+        timeout=_client_timeout(req.timeouts),
+        raise_for_status=False,
+    )
     try:
-        # raise_for_status=False: a caller's own session may raise on errors, which would hide the body.
         if left is None:
-            resp = await session.request(
-                req.method,
-                req.url,
-                data=_payload(req.body),
-                headers=req.headers,
-                timeout=timeout,
-                raise_for_status=False,
-            )
+            resp = await sending
         else:
             async with asyncio.timeout(left) as limit:
-                resp = await session.request(
-                    req.method,
-                    req.url,
-                    data=_payload(req.body),
-                    headers=req.headers,
-                    timeout=timeout,
-                    raise_for_status=False,
-                )
+                resp = await sending
     except _NETWORK_ERRORS as exc:
         if left is not None and limit.expired():
             # Waiting for a pooled connection, connecting or awaiting the server: which, aiohttp does
