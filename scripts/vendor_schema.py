@@ -27,6 +27,10 @@ ROOTS = [
     "CreateTranscriptionResponseVerboseJson",
     "CreateImageRequest",
     "ImagesResponse",
+    "RealtimeClientEventSessionUpdate",
+    "RealtimeServerEventSessionCreated",
+    "RealtimeServerEventSessionUpdated",
+    "RealtimeServerEventError",
 ]
 _PROSE = {"description", "example", "examples", "x-oaiMeta", "title", "x-stainless-const", "deprecated"}
 

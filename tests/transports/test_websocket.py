@@ -23,6 +23,7 @@ from axio_omni import (
 )
 from axio_omni.emulator import Emulator
 from axio_omni.transports.websocket import open_websocket
+from tests.helpers import schema_errors
 
 KEY = "sk-realtime-handshake-KEY-1234"
 FAST = RetryPolicy(max_retries=2, initial_delay=0.001, max_delay=0.002)
@@ -121,3 +122,20 @@ async def test_events_the_emulator_does_not_emulate_yet_get_an_error_event(emula
         error = json.loads(await ws.recv())
     assert error["type"] == "error" and error["error"]["code"] == "unsupported_event"
     assert error["error"]["event_id"] == "e1"
+
+
+async def test_the_session_events_follow_openais_schema(emulator: Emulator) -> None:
+    update = {
+        "type": "session.update",
+        "session": {"type": "realtime", "instructions": "Be brief.", "output_modalities": ["audio"]},
+    }
+    assert schema_errors("RealtimeClientEventSessionUpdate", update) == []
+    async with await open_websocket(handshake(emulator.base_url), FAST, **OPEN) as ws:
+        created = json.loads(await ws.recv())
+        await ws.send(json.dumps(update))
+        updated = json.loads(await ws.recv())
+        await ws.send(json.dumps({"type": "response.create", "event_id": "e1"}))
+        error = json.loads(await ws.recv())
+    assert schema_errors("RealtimeServerEventSessionCreated", created) == []
+    assert schema_errors("RealtimeServerEventSessionUpdated", updated) == []
+    assert schema_errors("RealtimeServerEventError", error) == []

@@ -70,8 +70,6 @@ def _session(model: str) -> dict[str, Any]:
         "audio": {
             "input": {
                 "format": {"type": "audio/pcm", "rate": 24000},
-                "transcription": None,
-                "noise_reduction": None,
                 "turn_detection": {
                     "type": "server_vad",
                     "threshold": 0.5,
