@@ -184,3 +184,35 @@ async def test_cli_serves_the_emulator() -> None:
     finally:
         proc.terminate()
         await proc.wait()
+
+
+async def test_a_manual_clock_holds_a_stall_until_the_test_moves_time() -> None:
+    """Scripted waits run on the emulator's clock: a 60 s stall passes in no time when advanced."""
+    from axio_omni.emulator import ManualClock
+
+    clock = ManualClock()
+    async with Emulator(clock=clock) as emu, aiohttp.ClientSession() as s:
+        headers = {FAULT_HEADER: "stall_after=2;stall=60"}
+        async with s.post(
+            emu.base_url + "/chat/completions", json=chat("one two three", stream=True), headers=headers
+        ) as r:
+            before = await r.content.readuntil(b"\n\n") + await r.content.readuntil(b"\n\n")
+            assert before.count(b"data: ") == 2
+            while not clock.sleeping:
+                await asyncio.sleep(0)
+            await clock.advance(60)
+            rest = await r.read()
+    assert rest.endswith(b"data: [DONE]\n\n") and clock.now() == 60
+
+
+async def test_every_endpoint_reads_the_stream_fault_the_same_way(emulator: Emulator) -> None:
+    """drop_after_bytes cuts a JSON answer as it cuts a stream: the client sees a cut body."""
+    async with aiohttp.ClientSession() as s:
+        for path, body in (("/models", None), ("/embeddings", {"model": "m", "input": ["a", "b"]})):
+            method = s.get if body is None else s.post
+            async with method(
+                emulator.base_url + path, json=body, headers={FAULT_HEADER: "drop_after_bytes=10;times=2"}
+            ) as r:
+                assert r.status == 200
+                with pytest.raises(aiohttp.ClientPayloadError):
+                    await r.read()

@@ -197,12 +197,10 @@ async def _read_body(resp: aiohttp.ClientResponse, budget: Budget | None) -> byt
 
 @dataclass(frozen=True, slots=True)
 class Body:
-    """A whole response body and what the headers said of it."""
+    """A whole response body and its media type."""
 
     data: bytes
     content_type: str
-    request_id: str | None
-    headers: Mapping[str, str]
 
 
 async def read_all(
@@ -215,7 +213,7 @@ async def read_all(
         resp = await _send_once(session, req, left)
         try:
             data = await _read_body(resp, budget)
-            return Body(data, resp.headers.get("Content-Type", ""), resp.headers.get("x-request-id"), resp.headers)
+            return Body(data, resp.headers.get("Content-Type", ""))
         finally:
             resp.release()
 
