@@ -198,8 +198,7 @@ async def test_a_manual_clock_holds_a_stall_until_the_test_moves_time() -> None:
         ) as r:
             before = await r.content.readuntil(b"\n\n") + await r.content.readuntil(b"\n\n")
             assert before.count(b"data: ") == 2
-            while not clock.sleeping:
-                await asyncio.sleep(0)
+            await clock.until_sleeping()
             await clock.advance(60)
             rest = await r.read()
     assert rest.endswith(b"data: [DONE]\n\n") and clock.now() == 60

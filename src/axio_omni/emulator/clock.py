@@ -42,6 +42,7 @@ class ManualClock:
         self._now = start
         self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
+        self._asleep: asyncio.Event | None = None
 
     def now(self) -> float:
         return self._now
@@ -57,7 +58,15 @@ class ManualClock:
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._sleepers, (self._now + seconds, next(self._order), future))
+        if self._asleep is not None:
+            self._asleep.set()
         await future
+
+    async def until_sleeping(self, count: int = 1) -> None:
+        """Return once at least ``count`` sleepers wait for time to pass (a scripted stall has begun)."""
+        while self.sleeping < count:
+            self._asleep = asyncio.Event()
+            await self._asleep.wait()
 
     async def advance(self, seconds: float) -> None:
         """Move time forward by ``seconds``, waking (in order) every sleeper whose time has come."""
