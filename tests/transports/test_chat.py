@@ -159,8 +159,8 @@ async def test_connection_refused_is_retried_then_raised() -> None:
 
 
 async def test_slow_first_byte_times_out_and_is_retried(emulator: Emulator) -> None:
-    emulator.fail_next("delay=0.5")
-    t = transport(emulator, timeouts=Timeouts(read=0.1))
+    emulator.fail_next("delay=1.5")
+    t = transport(emulator, timeouts=Timeouts(read=0.3))
     events = await collect(t.stream(HI, [], ""))
     assert isinstance(events[-1], IterationEnd) and len(emulator.state.requests) == 2
 
@@ -207,7 +207,7 @@ async def test_stream_faults_raise_typed_errors(emulator: Emulator, fault: str, 
 
 async def test_deadline_bounds_a_call_that_keeps_failing(emulator: Emulator) -> None:
     emulator.fail_next("status=503", times=100)
-    policy = RetryPolicy(initial_delay=0.02, max_delay=0.02, max_retries=100, deadline=0.3)
+    policy = RetryPolicy(initial_delay=0.02, max_delay=0.02, max_retries=100, deadline=1.0)
     with pytest.raises(APITimeoutError) as info:
         await collect(transport(emulator, retry=policy).stream(HI, [], ""))
     assert 2 <= len(emulator.state.requests) < 100

@@ -128,33 +128,33 @@ async def test_a_resend_counts_against_the_policy(emulator: Emulator, session: a
 
 
 async def test_a_healthy_stream_outlives_the_deadline(emulator: Emulator) -> None:
-    """The deadline bounds the wait for the response, not its reading: 20 deltas 50 ms apart, deadline 0.3 s."""
-    emulator.fail_next("pace=0.05")
-    t = OpenAITransport(base_url=emulator.base_url, model="m", retry=RetryPolicy(deadline=0.3))
+    """The deadline bounds the wait for the response, not its reading: 20 deltas 100 ms apart, deadline 1 s."""
+    emulator.fail_next("pace=0.1")
+    t = OpenAITransport(base_url=emulator.base_url, model="m", retry=RetryPolicy(deadline=1.0))
     events = await collect(t.stream(WORDS, [], ""))
     assert isinstance(events[-1], IterationEnd) and sum(isinstance(e, TextDelta) for e in events) == 20
 
 
 async def test_timeouts_total_bounds_the_whole_call_and_is_never_retried(emulator: Emulator) -> None:
-    emulator.fail_next("pace=0.05")
-    t = OpenAITransport(base_url=emulator.base_url, model="m", timeouts=Timeouts(total=0.3), retry=POLICY)
+    emulator.fail_next("pace=0.1")
+    t = OpenAITransport(base_url=emulator.base_url, model="m", timeouts=Timeouts(total=1.0), retry=POLICY)
     seen: list[Any] = []
-    with pytest.raises(APITimeoutError, match="Timeouts.total of 0.3s") as info:
+    with pytest.raises(APITimeoutError, match="Timeouts.total of 1s") as info:
         async for event in t.stream(WORDS, [], ""):
             seen.append(event)
     assert seen and info.value.phase is Phase.RESPONSE_STARTED and len(emulator.requests) == 1
 
 
 async def test_every_piece_of_a_long_speech_has_the_callers_deadline(emulator: Emulator) -> None:
-    """The second piece answers after 0.6 s; the caller's 0.3 s deadline holds for it too."""
+    """The second piece answers after 3 s; the caller's 1 s deadline holds for it too."""
     emulator.fail_next("times=1")  # the first piece answers at once
-    emulator.fail_next("delay=0.6")
+    emulator.fail_next("delay=3")
     t = OpenAITTSTransport(
-        base_url=emulator.base_url, response_format="pcm", max_chars=60, retry=RetryPolicy(deadline=0.3)
+        base_url=emulator.base_url, response_format="pcm", max_chars=60, retry=RetryPolicy(deadline=1.0)
     )
     text = "First part of the speech is here. Second part follows right after it."
     chunks: list[bytes] = []
-    with pytest.raises(APITimeoutError, match="RetryPolicy.deadline|within 0.3s") as info:
+    with pytest.raises(APITimeoutError, match="RetryPolicy.deadline|within 1s") as info:
         async for chunk in t.synthesize(text):
             chunks.append(chunk)
     assert chunks and info.value.attempts == 1
@@ -163,11 +163,11 @@ async def test_every_piece_of_a_long_speech_has_the_callers_deadline(emulator: E
 async def test_waiting_for_a_pooled_connection_is_not_connecting(
     emulator: Emulator, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """20 streams of about 0.15 s through 2 connections, connect timeout 0.05 s: no error, no retry."""
+    """20 streams of about 0.2 s through 2 connections (waits up to 2 s), connect timeout 0.1 s: no error, no retry."""
     emulator.fail_next("pace=0.01", times=20)
     caplog.set_level(logging.WARNING, "axio_omni.retry")
     async with TransportPool(limit=2) as pool:
-        t = OpenAITransport(base_url=emulator.base_url, model="m", pool=pool, timeouts=Timeouts(connect=0.05))
+        t = OpenAITransport(base_url=emulator.base_url, model="m", pool=pool, timeouts=Timeouts(connect=0.1))
         ends = await asyncio.gather(*(collect(t.stream(WORDS, [], "")) for _ in range(20)))
     assert all(isinstance(e[-1], IterationEnd) for e in ends)
     assert len(emulator.requests) == 20 and not caplog.records and emulator.state.max_active <= 2
@@ -202,14 +202,14 @@ async def test_connection_close_is_honoured(emulator: Emulator) -> None:
 
 
 async def test_an_idle_connection_is_dropped_before_the_server_drops_it() -> None:
-    """Server keep-alive 0.5 s, pool 0.25 s: after 0.05 s idle the connection is reused, after 0.4 s not."""
-    async with Emulator(keepalive_timeout=0.5) as emu, TransportPool(keepalive_timeout=0.25) as pool:
+    """Server keep-alive 3 s, pool 1 s: after 0.05 s idle the connection is reused, after 2 s not."""
+    async with Emulator(keepalive_timeout=3.0) as emu, TransportPool(keepalive_timeout=1.0) as pool:
         t = OpenAITransport(base_url=emu.base_url, model="m", pool=pool, retry=RetryPolicy.none())
         await collect(t.stream(WORDS, [], ""))
         await asyncio.sleep(0.05)
         await collect(t.stream(WORDS, [], ""))
         assert len(emu.state.peers) == 1
-        await asyncio.sleep(0.4)
+        await asyncio.sleep(2.0)
         assert isinstance((await collect(t.stream(WORDS, [], "")))[-1], IterationEnd)
         assert len(emu.state.peers) == 2
 
