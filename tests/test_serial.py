@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import axio_omni
 from axio_omni import ConfigurationError, OpenAITransport, RetryPolicy, Timeouts, from_dict
 from axio_omni.serial import registered_types
+from tests.helpers import DATA
 
 KEY = "sk-test-SECRET-123456"
 
@@ -158,3 +159,19 @@ def test_round_trip_property(
 
 def test_public_from_dict_is_exported() -> None:
     assert axio_omni.from_dict is from_dict
+
+
+def test_settings_saved_before_the_reshape_still_read() -> None:
+    """Dicts that the previous release's to_dict() wrote (recorded from it) rebuild the same settings."""
+    saved = json.loads((DATA / "saved-before-reshape.json").read_text())
+
+    def kept(old: Any, new: Any) -> Any:
+        """``new`` restricted to the keys ``old`` has (new settings take their defaults)."""
+        if isinstance(old, dict) and isinstance(new, dict):
+            return {k: kept(v, new.get(k)) for k, v in old.items()}
+        return new
+
+    for old in saved:
+        assert kept(old, from_dict(old).to_dict()) == old, old["type"]
+    chat = from_dict(saved[0])
+    assert isinstance(chat, OpenAITransport) and chat.retry.deadline == 120.0 and chat.timeouts.total is None
