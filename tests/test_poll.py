@@ -6,6 +6,7 @@ import pytest
 
 from axio_omni import APITimeoutError, ConfigurationError, PollPolicy
 from axio_omni.poll import next_wait, parse_poll_after, poll_until
+from tests.helpers import FakeTime
 
 
 def test_unhinted_waits_grow_to_the_ceiling() -> None:
@@ -34,19 +35,6 @@ def test_the_poll_after_header() -> None:
     assert parse_poll_after({}) is None
 
 
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.waits: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now += seconds
-
-
 async def test_a_job_is_polled_until_done_honouring_hints() -> None:
     """A render that reports progress with hints, then completes: the whole life in microseconds."""
     t = FakeTime()
@@ -57,7 +45,7 @@ async def test_a_job_is_polled_until_done_honouring_hints() -> None:
 
     policy = PollPolicy(interval=2.0, multiplier=1.5, min_interval=0.5, max_interval=30.0, deadline=600.0)
     assert await poll_until(policy, probe, clock=t.clock, sleep=t.sleep) == "video.mp4"
-    assert t.waits == [1.0, 3.0, 0.5]
+    assert t.slept == [1.0, 3.0, 0.5]
 
 
 async def test_a_job_that_never_finishes_ends_at_the_deadline() -> None:

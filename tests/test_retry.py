@@ -15,6 +15,7 @@ from axio_omni import errors as E
 from axio_omni.errors import Phase
 from axio_omni.retry import Repeat, RetryPolicy, call_with_retry, may_repeat, parse_retry_after, parse_should_retry
 from axio_omni.timeouts import Budget
+from tests.helpers import FakeTime
 
 FAST = RetryPolicy(initial_delay=0.001, max_delay=0.004, max_retries=3)
 
@@ -155,21 +156,6 @@ def test_policies_written_before_the_reshape_still_read() -> None:
     old = {"max_retries": 4, "initial_delay": 0.25, "max_delay": 4.0, "multiplier": 2.0, "jitter": 0.1}
     assert RetryPolicy.from_dict({**old, "max_wait": 30.0, "deadline": 120.0}).deadline == 120.0
     assert Timeouts.from_dict({"connect": 5.0, "read": 60.0}) == Timeouts(connect=5.0, read=60.0, total=None)
-
-
-class FakeTime:
-    """A clock and a sleep that only move when slept on: loops run in microseconds, exactly."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 async def test_loop_retries_until_success_and_counts_attempts() -> None:

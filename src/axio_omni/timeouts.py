@@ -2,8 +2,8 @@
 
 Three limits, each bounding one thing (``docs/failures.md`` puts them side by side):
 
-- ``Timeouts.connect`` bounds making a connection (DNS, TCP, TLS), and nothing else: waiting for a
-  free connection in the pool is not connecting.
+- ``Timeouts.connect`` bounds making a connection (TCP and TLS), and nothing else: waiting for a
+  free connection in the pool is not connecting, and DNS is bounded by the deadline.
 - ``Timeouts.read`` bounds each silence while a response is awaited and read: before the first byte,
   and between any two. A stream that keeps sending is never cut by it, however long it runs.
 - ``RetryPolicy.deadline`` bounds the time until a request's response starts, waiting for a pooled
@@ -24,7 +24,9 @@ from .serial import Serializable
 
 __all__ = ["Budget", "Timeouts"]
 
-_SECONDS = {"above": 0, "optional": True, "unit": "seconds"}
+
+def _seconds() -> Number:
+    return Number(above=0, optional=True, unit="seconds")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -33,12 +35,12 @@ class Timeouts(Serializable):
 
     type_name = "timeouts"
 
-    #: Making a connection: DNS, TCP and TLS. Not the wait for a free pooled connection.
-    connect: float | None = setting(10.0, Number(**_SECONDS))  # type: ignore[arg-type]
+    #: Making a connection: TCP and TLS. Not the wait for a free pooled connection.
+    connect: float | None = setting(10.0, _seconds())
     #: The longest silence while a response is awaited or read, the first byte included.
-    read: float | None = setting(120.0, Number(**_SECONDS))  # type: ignore[arg-type]
+    read: float | None = setting(120.0, _seconds())
     #: The whole call, every request and all reading included; None (the default) for no bound.
-    total: float | None = setting(None, Number(**_SECONDS))  # type: ignore[arg-type]
+    total: float | None = setting(None, _seconds())
 
     def __post_init__(self) -> None:
         check_settings(self)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
+from ..wire.speech import wav_layout
+
 __all__ = ["MediaType", "audio_problem", "extension_for", "parse_media_type", "sniff_media_type"]
 
 #: File extensions the transcription endpoint accepts, by media type.
@@ -112,20 +114,17 @@ def _has_mp3_sync(head: bytes) -> bool:
 
 
 def _wav_problem(data: bytes) -> str | None:
-    at, block = 12, 0
-    while at + 8 <= len(data):
-        kind, size = data[at : at + 4], struct.unpack_from("<I", data, at + 4)[0]
-        if kind == b"fmt ":
-            if size < 16 or at + 8 + 16 > len(data):
-                return "the WAV header is cut short inside its fmt chunk"
-            channels, _rate, _bytes_per_second, block = struct.unpack_from("<HIIH", data, at + 10)
-            if not channels or not block:
-                return "the WAV fmt chunk declares no channels"
-        elif kind == b"data":
-            if not block:
-                return "the WAV has no fmt chunk before its data"
-            if len(data) - (at + 8) < block:
-                return "the WAV has no samples"
-            return None
-        at += 8 + size + (size & 1)
-    return "the WAV header is cut short: no data chunk"
+    layout = wav_layout(data)
+    if layout.data_at is None:
+        where = f" inside its {layout.cut.decode('latin-1').strip()} chunk" if layout.cut else ": no data chunk"
+        return f"the WAV header is cut short{where}"
+    if layout.fmt is None:
+        return "the WAV has no fmt chunk before its data"
+    if len(layout.fmt) < 16:
+        return "the WAV fmt chunk is too short"
+    channels, _rate, _bytes_per_second, block = struct.unpack_from("<HIIH", layout.fmt, 2)
+    if not channels or not block:
+        return "the WAV fmt chunk declares no channels"
+    if len(data) - layout.data_at < block:
+        return "the WAV has no samples"
+    return None

@@ -94,7 +94,7 @@ async def _middleware(
         if scripted.status is not None:
             await request.read()
             return _fault_status(scripted)
-        request[CALL] = Call(record, body, fault, state.clock)
+        request[CALL] = Call(record, body, fault)
         return await handler(request)
     finally:
         state.active -= 1

@@ -132,9 +132,6 @@ class Fault:
             raise ValueError(f"fault setting body: expected one of {', '.join(_BODIES)}, got {values['body']!r}")
         return cls.of(**values)
 
-    def __bool__(self) -> bool:
-        return self != _EMPTY
-
 
 def _read(key: str, kind: str, raw: str) -> Any:
     try:
@@ -164,7 +161,6 @@ def _types() -> tuple[dict[str, str], dict[str, str]]:
 
 
 _TYPES, _OWNER = _types()
-_EMPTY = Fault()
 
 
 class FaultQueue:

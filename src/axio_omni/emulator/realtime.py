@@ -37,17 +37,20 @@ class _SocketWriter:
 
     async def send(self, event: dict[str, Any]) -> bool:
         """False once the fault has closed the socket (right after its Nth event)."""
-        if self.sent == self.fault.ws_close_after:
-            await self.ws.close(code=self.fault.ws_close_code, message=b"scripted close")
+        if await self._closed():
             return False
         if self.fault.ws_error_after == self.sent:
             self.sent += 1
             await self.ws.send_json(_error("server_error", "scripted failure", type_="server_error"))
         self.sent += 1
         await self.ws.send_json({"event_id": _event_id(), **event})
-        if self.sent == self.fault.ws_close_after:
-            await self.ws.close(code=self.fault.ws_close_code, message=b"scripted close")
+        return not await self._closed()
+
+    async def _closed(self) -> bool:
+        """Close the socket if the fault says so after the events sent so far; whether it did."""
+        if self.sent != self.fault.ws_close_after:
             return False
+        await self.ws.close(code=self.fault.ws_close_code, message=b"scripted close")
         return True
 
 

@@ -56,7 +56,6 @@ class Call:
     record: RecordedRequest
     body: Any
     fault: Fault
-    clock: Clock
 
 
 STATE = web.AppKey("state", EmulatorState)

@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from .faults import StreamFault
-from .state import Call
+from .state import STATE, Call
 
 __all__ = ["BodyWriter", "dumps", "respond_bytes", "respond_json"]
 
@@ -33,6 +33,7 @@ class BodyWriter:
     def __init__(self, request: web.Request, response: web.StreamResponse, call: Call, *, sse: bool) -> None:
         self.request, self.response, self.call, self.sse = request, response, call, sse
         self.fault: StreamFault = call.fault.stream
+        self.clock = request.app[STATE].clock
         self.events = 0
         self.written = 0
         self.ended = False
@@ -68,9 +69,9 @@ class BodyWriter:
         """Applies what the fault scripts before event ``n``; False when the body must stop here."""
         fault = self.fault
         if fault.pace and n:
-            await self.call.clock.sleep(fault.pace)
+            await self.clock.sleep(fault.pace)
         if fault.stall_after == n and fault.stall:
-            await self.call.clock.sleep(fault.stall)
+            await self.clock.sleep(fault.stall)
         if self.sse and fault.malformed_after == n:
             await self.response.write(b'data: {"id": "chatcmpl-broken", "choices": [{"delta": \n\n')
         if fault.error_after == n and self.sse:

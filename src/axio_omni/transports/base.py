@@ -108,7 +108,7 @@ class HTTPTransport(Serializable):
         return self.api_key or os.environ.get(self.api_key_env) or None
 
     def _require_key(self) -> str | None:
-        key = self.api_key or os.environ.get(self.api_key_env) or None
+        key = self.resolved_api_key()
         if key is None and _needs_key(self.base_url):
             raise ConfigurationError(
                 f"no API key for {urlsplit(self.base_url).hostname}: pass api_key= or set the "

@@ -23,7 +23,7 @@ from axio.transport import CompletionTransport
 
 from ..errors import AuthenticationError, ConfigurationError, MalformedResponseError, OmniError, PermissionDeniedError
 from ..models import DEFAULT_CHAT_MODEL, chat_catalogue, is_chat_model, model_spec
-from ..retry import Repeat
+from ..retry import Repeat, RetryPolicy
 from ..rules import Choice, Custom, Flag, JsonMap, Number, Refused, Text, Texts, setting
 from ..serial import model_from_json, registry_from_json
 from ..timeouts import Budget
@@ -221,7 +221,7 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
         except OmniError as error:
             log.debug("%s: model list still unavailable (%s)", self.name, error)
 
-    async def _live_models(self, policy: Any) -> ModelRegistry:
+    async def _live_models(self, policy: RetryPolicy) -> ModelRegistry:
         request = self._request("GET", "/models", repeat=Repeat.SAFE, what="list models")
         raw = (await read_all(self._session(), request, policy)).data
         try:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -161,38 +161,28 @@ def finish(resp: aiohttp.ClientResponse, complete: bool) -> None:
 
 
 async def read_chunk(resp: aiohttp.ClientResponse, budget: Budget | None = None) -> bytes:
-    """The next bytes of ``resp`` (empty at the end); a failure is a cut stream or a stall."""
+    """The next bytes of ``resp`` (empty at the end); a failure is a cut stream, a stall, or the budget spent."""
+    return await _read(resp, resp.content.readany, budget)
+
+
+async def _read(resp: aiohttp.ClientResponse, read: Callable[[], Awaitable[bytes]], budget: Budget | None) -> bytes:
+    """``read()`` from ``resp``'s body, within the call's budget; failures as axio-omni errors."""
     try:
         if budget is None:
-            return await resp.content.readany()
+            return await read()
         async with asyncio.timeout(budget.remaining()):
-            return await resp.content.readany()
+            return await read()
     except _NETWORK_ERRORS as exc:
-        raise _body_failure(exc, resp, budget) from exc
-
-
-def _body_failure(exc: BaseException, resp: aiohttp.ClientResponse, budget: Budget | None) -> OmniError:
-    """A failure while a body was read: the call's budget spent, a stall, or a cut."""
-    if budget is not None and budget.remaining() <= 0:
-        error: OmniError = APITimeoutError(
-            f"the call did not finish within the Timeouts.total of {budget.total:g}s", phase=Phase.RESPONSE_STARTED
-        )
-    else:
-        error = translate(exc, Phase.RESPONSE_STARTED)
-    error.status = resp.status
-    error.request_id = resp.headers.get("x-request-id")
-    return error
-
-
-async def _read_body(resp: aiohttp.ClientResponse, budget: Budget | None) -> bytes:
-    """The whole body of ``resp``; a failure is a cut body, a stall, or the call's budget spent."""
-    try:
-        if budget is None:
-            return await resp.read()
-        async with asyncio.timeout(budget.remaining()):
-            return await resp.read()
-    except _NETWORK_ERRORS as exc:
-        raise _body_failure(exc, resp, budget) from exc
+        if budget is not None and budget.remaining() <= 0:
+            error: OmniError = APITimeoutError(
+                f"the call did not finish within the Timeouts.total of {budget.total:g}s",
+                phase=Phase.RESPONSE_STARTED,
+            )
+        else:
+            error = translate(exc, Phase.RESPONSE_STARTED)
+        error.status = resp.status
+        error.request_id = resp.headers.get("x-request-id")
+        raise error from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +202,7 @@ async def read_all(
     async def attempt(left: float | None) -> Body:
         resp = await _send_once(session, req, left)
         try:
-            data = await _read_body(resp, budget)
+            data = await _read(resp, resp.read, budget)
             return Body(data, resp.headers.get("Content-Type", ""))
         finally:
             resp.release()

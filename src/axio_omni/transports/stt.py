@@ -46,6 +46,9 @@ MAX_UPLOAD = 25 * 1024 * 1024
 #: Room left for the multipart envelope and form fields.
 _HEADROOM = 64 * 1024
 _DECODABLE = {"wav", "flac", "ogg", "mp3", "mpga"}
+#: The sample rates taken for raw PCM and arrays, and how an error says so.
+_RATES = (1000, 384000)
+_RATE_WORDS = f"an integer from {_RATES[0]} to {_RATES[1]} Hz"
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,8 +215,8 @@ def _raw_pcm_as_wav(audio: bytes, media_type: str, params: Mapping[str, str]) ->
     raw_rate, raw_channels = params.get("rate"), params.get("channels", "1")
     if raw_rate is None:
         raise ConfigurationError(f"media_type {media_type!r}: raw PCM needs its rate, e.g. audio/pcm;rate=16000")
-    if not raw_rate.isdigit() or not 1000 <= int(raw_rate) <= 384000:
-        raise ConfigurationError(f"media_type {media_type!r}: rate must be an integer from 1000 to 384000 Hz")
+    if not raw_rate.isdigit() or not _RATES[0] <= int(raw_rate) <= _RATES[1]:
+        raise ConfigurationError(f"media_type {media_type!r}: rate must be {_RATE_WORDS}")
     if not raw_channels.isdigit() or not 1 <= int(raw_channels) <= 16:
         raise ConfigurationError(f"media_type {media_type!r}: channels must be an integer from 1 to 16")
     channels = int(raw_channels)
@@ -241,8 +244,8 @@ def _as_wav(samples: npt.ArrayLike, rate: int) -> bytes:
     array = np.asarray(samples, dtype=np.float32)
     if array.ndim not in (1, 2) or not array.size:
         raise ConfigurationError(f"samples must be a non-empty array of shape (n,) or (n, channels), got {array.shape}")
-    if isinstance(rate, bool) or not isinstance(rate, int) or not 1000 <= rate <= 384000:
-        raise ConfigurationError(f"rate must be an integer from 1000 to 384000 Hz, got {rate!r}")
+    if isinstance(rate, bool) or not isinstance(rate, int) or not _RATES[0] <= rate <= _RATES[1]:
+        raise ConfigurationError(f"rate must be {_RATE_WORDS}, got {rate!r}")
     if not math.isfinite(float(np.max(np.abs(array)))):
         raise ConfigurationError("samples contain NaN or infinity")
     return encode_audio(array, rate, "wav")

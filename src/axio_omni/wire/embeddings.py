@@ -14,7 +14,7 @@ import binascii
 import gc
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,41 +155,52 @@ def decode_vector(value: Any, where: str) -> npt.NDArray[np.float32]:
     raise MalformedResponseError(f"{where}: expected base64 or a list of numbers, got {type(value).__name__}")
 
 
+type _RowReader = Callable[[int, dict[str, Any]], npt.NDArray[np.float32]]
+
+
 def read_embeddings(
     body: bytes, expected: int, *, dimensions: int | None = None, by_layout: bool = True
 ) -> tuple[Vectors, EmbeddingUsage]:
     """The ``(expected, dims)`` float32 matrix of one response, rows in input order, and its usage.
 
     Read by its layout where it is the plain one (``vector_layout.py``: vectors decoded straight from
-    the bytes), else (or with ``by_layout=False``) parsed in full; either way every check below applies.
+    the bytes), else (or with ``by_layout=False``) parsed in full; either way every check applies.
     """
-    layout = read_layout(body) if by_layout else None
-    if layout is not None and len(layout[1]) != expected:
-        layout = None  # the full parse says precisely what is wrong with the count
-    if layout is not None:
-        data, found = layout
+    data, row = _parse(body, expected, by_layout)
+    items = data.get("data") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise MalformedResponseError("the embeddings response has no 'data' list", body=str(body[:500]))
+    if len(items) != expected:
+        raise MalformedResponseError(f"the server returned {len(items)} embeddings for {expected} inputs")
+    out = _assemble(items, row, expected, dimensions)
+    usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+    return out, EmbeddingUsage(_count(usage.get("prompt_tokens")), _count(usage.get("total_tokens")))
 
-        def vector(n: int, item: dict[str, Any]) -> npt.NDArray[np.float32]:
+
+def _parse(body: bytes, expected: int, by_layout: bool) -> tuple[Any, _RowReader]:
+    """The parsed answer and how to get an item's vector from it: by layout where it is plain, else in full."""
+    layout = read_layout(body) if by_layout else None
+    if layout is not None and len(layout[1]) == expected:
+        skeleton, found = layout
+
+        def marked(n: int, item: dict[str, Any]) -> npt.NDArray[np.float32]:
             mark = item.get("embedding")
             ordinal = mark.get(MARK) if type(mark) is dict and len(mark) == 1 else None
             if type(ordinal) is not int:
                 raise MalformedResponseError(f"data[{n}]: the embedding is neither base64 nor a list of numbers")
             return found[ordinal]
 
-    else:
-        try:
-            data = json.loads(body)
-        except ValueError:
-            raise MalformedResponseError(f"the embeddings response is not JSON: {body[:200]!r}") from None
+        return skeleton, marked
+    # Not the plain layout, or another count than expected: the full parse says precisely what is wrong.
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise MalformedResponseError(f"the embeddings response is not JSON: {body[:200]!r}") from None
+    return data, lambda n, item: decode_vector(item.get("embedding"), f"data[{n}]")
 
-        def vector(n: int, item: dict[str, Any]) -> npt.NDArray[np.float32]:
-            return decode_vector(item.get("embedding"), f"data[{n}]")
 
-    items = data.get("data") if isinstance(data, dict) else None
-    if not isinstance(items, list):
-        raise MalformedResponseError("the embeddings response has no 'data' list", body=str(body[:500]))
-    if len(items) != expected:
-        raise MalformedResponseError(f"the server returned {len(items)} embeddings for {expected} inputs")
+def _assemble(items: list[Any], row: _RowReader, expected: int, dimensions: int | None) -> Vectors:
+    """Every item's vector in its index's row, each index once, every row the same length."""
     out: Vectors | None = None
     seen = np.zeros(expected, dtype=bool)
     for n, item in enumerate(items):
@@ -199,20 +210,17 @@ def read_embeddings(
         if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < expected or seen[index]:
             raise MalformedResponseError(f"data[{n}] has a missing, repeated or out-of-range index {index!r}")
         seen[index] = True
-        row = vector(n, item)
+        vector = row(n, item)
         if out is None:
-            if dimensions is not None and row.shape[0] != dimensions:
+            if dimensions is not None and vector.shape[0] != dimensions:
                 raise MalformedResponseError(
-                    f"asked for dimensions={dimensions}, the server answered {row.shape[0]} (it ignores the setting)"
+                    f"asked for dimensions={dimensions}, the server answered {vector.shape[0]} (it ignores the setting)"
                 )
-            out = np.empty((expected, row.shape[0]), dtype=np.float32)
-        elif row.shape[0] != out.shape[1]:
-            raise MalformedResponseError(f"data[{n}] has {row.shape[0]} dimensions, data[0] had {out.shape[1]}")
-        out[index] = row
-    if out is None:
-        out = np.empty((0, dimensions or 0), dtype=np.float32)
-    usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
-    return out, EmbeddingUsage(_count(usage.get("prompt_tokens")), _count(usage.get("total_tokens")))
+            out = np.empty((expected, vector.shape[0]), dtype=np.float32)
+        elif vector.shape[0] != out.shape[1]:
+            raise MalformedResponseError(f"data[{n}] has {vector.shape[0]} dimensions, data[0] had {out.shape[1]}")
+        out[index] = vector
+    return out if out is not None else np.empty((0, dimensions or 0), dtype=np.float32)
 
 
 def _count(value: Any) -> int:

@@ -35,12 +35,8 @@ def _unique_strings(v: Any) -> bool:
 def _type_ok(v: Any) -> bool:
     if isinstance(v, str):
         return v in _TYPES
-    return (
-        isinstance(v, list)
-        and len(v) > 0
-        and all(t in _TYPES for t in v if isinstance(t, str))
-        and (all(isinstance(t, str) for t in v) and len(set(v)) == len(v))
-    )
+    # A list: distinct type names, at least one.
+    return _unique_strings(v) and bool(v) and all(t in _TYPES for t in v)
 
 
 def _regex_ok(v: Any) -> bool:

@@ -13,7 +13,7 @@ import re
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -25,10 +25,12 @@ __all__ = [
     "Segment",
     "Transcript",
     "WavJoiner",
+    "WavLayout",
     "quietest_cut",
     "read_transcription",
     "speech_request",
     "split_text",
+    "wav_layout",
 ]
 
 SPEECH_FORMATS = ("mp3", "opus", "aac", "flac", "wav", "pcm")
@@ -123,12 +125,14 @@ class WavJoiner:
         if self._in_data:
             return chunk
         self._buffer += chunk
-        found = _find_data(self._buffer)
-        if found is None:
+        if len(self._buffer) >= 4 and self._buffer[:4] != b"RIFF":
+            raise MalformedResponseError("expected a WAV (RIFF) file")
+        layout = wav_layout(self._buffer)
+        if layout.data_at is None:
             if len(self._buffer) > 1 << 20:
                 raise MalformedResponseError("a WAV header longer than 1 MiB, or not WAV at all")
             return b""
-        fmt, data_at = found
+        fmt, data_at = layout.fmt or b"", layout.data_at
         head, rest, self._buffer = self._buffer[:data_at], self._buffer[data_at:], b""
         self._in_data = True
         if self._format is None:
@@ -139,21 +143,30 @@ class WavJoiner:
         return rest
 
 
-def _find_data(buf: bytes) -> tuple[bytes, int] | None:
-    """The ``fmt `` chunk and the offset where sample data starts, once the header is all in ``buf``."""
-    if len(buf) >= 4 and buf[:4] != b"RIFF":
-        raise MalformedResponseError("expected a WAV (RIFF) file")
-    at, fmt = 12, b""
+class WavLayout(NamedTuple):
+    """Where a WAV file's parts are, as far as its first bytes tell."""
+
+    #: The ``fmt `` chunk's body, once it is whole; None before.
+    fmt: bytes | None
+    #: The offset where sample data starts, once the ``data`` chunk's header is in; None before.
+    data_at: int | None
+    #: The id of the chunk the bytes end inside, where they end inside one.
+    cut: bytes | None
+
+
+def wav_layout(buf: bytes) -> WavLayout:
+    """The chunks of the RIFF/WAVE bytes ``buf`` (a whole file, or its first bytes) up to the sample data."""
+    at, fmt = 12, None
     while at + 8 <= len(buf):
         kind, size = buf[at : at + 4], struct.unpack_from("<I", buf, at + 4)[0]
         if kind == b"data":
-            return fmt, at + 8
+            return WavLayout(fmt, at + 8, None)
         if at + 8 + size > len(buf):
-            return None
+            return WavLayout(fmt, None, kind)
         if kind == b"fmt ":
             fmt = buf[at + 8 : at + 8 + size]
         at += 8 + size + (size & 1)
-    return None
+    return WavLayout(fmt, None, None)
 
 
 def _unknown_sizes(head: bytes) -> bytes:
