@@ -23,6 +23,8 @@
         │   └── APITimeoutError        (also TimeoutError) no response in time
         ├── StreamCutError             (also OSError) a stream that started ended early
         ├── InBandError                the server reported an error inside a stream it had begun
+        │   └── RealtimeServerError    an ``error`` event of a realtime session, with its ``event_id``
+        ├── SessionClosedError         (also OSError) a realtime session closed for good: ``close_code``
         └── MalformedResponseError     a response we cannot read: bad JSON, an oversized event
 
 ``OmniError`` carries what the server said and never what the caller sent: no header, no body
@@ -63,9 +65,11 @@ __all__ = [
     "Phase",
     "PlaceholderUsedError",
     "RateLimitError",
+    "RealtimeServerError",
     "RequestTimeoutError",
     "RequestTooLargeError",
     "RetryWaitTooLongError",
+    "SessionClosedError",
     "StreamCutError",
     "UnprocessableEntityError",
     "error_for_status",
@@ -283,6 +287,22 @@ class StreamCutError(OmniError, OSError):
 
 class InBandError(OmniError):
     """The server reported an error inside a stream it had begun (an error chunk or ``event: error``)."""
+
+
+class RealtimeServerError(InBandError):
+    """An ``error`` event in a realtime session; ``event_id`` names the client event it answers."""
+
+    def __init__(self, message: str, *, event_id: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.event_id = event_id
+
+
+class SessionClosedError(OmniError, OSError):
+    """A realtime session's WebSocket closed and will not be reopened: ``close_code`` and ``reason`` say why."""
+
+    def __init__(self, message: str, *, close_code: int | None = None, reason: str = "", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.close_code, self.reason = close_code, reason
 
 
 class MalformedResponseError(OmniError):

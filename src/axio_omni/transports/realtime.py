@@ -1,0 +1,206 @@
+"""``OpenAIRealtimeTransport``: axio's ``RealtimeTransport`` over the OpenAI Realtime API (GA, WebSocket).
+
+Settings are checked when the transport is built and the call's arguments (formats, tools) before
+any connection; ``connect()`` returns once the server has answered ``session.update`` with
+``session.updated``. The conversation itself is :class:`~.realtime_session.OpenAIRealtimeSession`.
+
+``base_url`` is either the realtime URL itself (``wss://api.openai.com/v1/realtime``, the form
+``OPENAI_REALTIME_URL`` holds) or an HTTP API base (``https://api.openai.com/v1``, as
+``OPENAI_BASE_URL``), from which ``/realtime`` is derived.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+from axio.tool import Tool
+from axio.transport import RealtimeTransport
+
+from ..errors import ConfigurationError
+from ..rules import Choice, Flag, JsonMap, Number, Text, Url, setting
+from ..wire.realtime import RealtimeProtocol
+from ..wire.realtime_session import audio_format, session_body, turn_detection
+from .base import HTTPTransport
+from .realtime_session import Link, OpenAIRealtimeSession
+
+__all__ = ["DEFAULT_REALTIME_URL", "OpenAIRealtimeTransport", "default_realtime_url"]
+
+DEFAULT_REALTIME_URL = "wss://api.openai.com/v1/realtime"
+
+
+def default_realtime_url() -> str:
+    """``OPENAI_REALTIME_URL``, else ``OPENAI_BASE_URL`` (an HTTP API base), else OpenAI's own."""
+    return os.environ.get("OPENAI_REALTIME_URL") or os.environ.get("OPENAI_BASE_URL") or DEFAULT_REALTIME_URL
+
+
+@dataclass(slots=True, kw_only=True)
+class OpenAIRealtimeTransport(HTTPTransport, RealtimeTransport):
+    """Duplex voice sessions with any OpenAI-compatible ``/v1/realtime`` WebSocket endpoint."""
+
+    type_name = "openai-realtime"
+    display_name: ClassVar[str] = "OpenAI realtime (axio-omni)"
+
+    base_url: str = setting(default_factory=default_realtime_url, rule=Url("http", "https", "ws", "wss"))
+    model: str = setting("gpt-realtime", Text())
+    #: ``audio`` (spoken replies with transcripts) or ``text`` (``TextDelta`` replies).
+    modality: Literal["audio", "text"] = setting("audio", Choice("audio", "text"))
+    #: The server detects turns; False for manual turns, ended by ``commit()``.
+    server_vad: bool = setting(True, Flag())
+    #: ``server_vad`` (energy, tuned below) or ``semantic_vad`` (the model judges the end of a turn).
+    vad_type: Literal["server_vad", "semantic_vad"] = setting("server_vad", Choice("server_vad", "semantic_vad"))
+    vad_threshold: float = setting(0.5, Number(0, 1))
+    vad_prefix_padding_ms: int = setting(300, Number(0, 10_000, integer=True))
+    vad_silence_duration_ms: int = setting(500, Number(0, 10_000, integer=True))
+    vad_create_response: bool = setting(True, Flag())
+    #: Whether the user's speech cancels the assistant's reply; the session then truncates what was heard.
+    vad_interrupt_response: bool = setting(True, Flag())
+    #: Semantic VAD's readiness to end a turn.
+    eagerness: Literal["low", "medium", "high", "auto"] = setting("auto", Choice("low", "medium", "high", "auto"))
+    #: Server VAD: prompt the model after this much silence from the user (5 to 30 s); None for never.
+    idle_timeout_ms: int | None = setting(None, Number(5000, 30000, integer=True, optional=True))
+    input_noise_reduction: Literal["near_field", "far_field"] | None = setting(
+        "near_field", Choice("near_field", "far_field", optional=True)
+    )
+    #: Transcribe the user's speech with this model (``TranscriptDelta(role="user")``); None for off.
+    transcription_model: str | None = setting(None, Text(optional=True))
+    voice: str | None = setting(None, Text(optional=True))
+    #: ``auto``, ``none``, ``required``, or the name of the one function the model must call.
+    tool_choice: str = setting("auto", Text())
+    max_output_tokens: int | None = setting(None, Number(1, 4096, integer=True, optional=True))
+    #: Not in OpenAI's GA session; for compatible servers that still read it.
+    temperature: float | None = setting(None, Number(0, 2, optional=True))
+    #: More GA session fields sent as they are (``tracing``, ``truncation``, ``prompt``, ``include``).
+    extra_session: Mapping[str, Any] = setting(
+        default_factory=dict, rule=JsonMap(reserved=("type", "audio", "tools", "instructions", "output_modalities"))
+    )
+    organization: str | None = setting(None, Text(optional=True))
+    project: str | None = setting(None, Text(optional=True))
+    #: Send ``OpenAI-Beta: realtime=v1`` for servers that still speak only the beta protocol.
+    beta_header: bool = setting(False, Flag())
+    #: Reconnections tried after a recoverable close (1001, 1006, 1011-1013, ``session_expired``); 0 for none.
+    reconnect_attempts: int = setting(5, Number(0, 100, integer=True))
+    #: Open a fresh session between turns after this long (OpenAI ends sessions at 60 minutes); None for never.
+    recycle_after_s: float | None = setting(55 * 60.0, Number(above=0, optional=True, unit="seconds"))
+    #: The largest server event taken, in bytes.
+    max_message_bytes: int = setting(16 * 1024 * 1024, Number(1024, integer=True))
+    #: Keep-alive pings while idle; a connection that answers none within ``ping_timeout`` is dead.
+    ping_interval: float | None = setting(20.0, Number(above=0, optional=True, unit="seconds"))
+    ping_timeout: float | None = setting(20.0, Number(above=0, optional=True, unit="seconds"))
+
+    def __post_init__(self) -> None:
+        self._validate_common()
+        if self.tool_choice.strip() != self.tool_choice or not self.tool_choice:
+            raise ConfigurationError(
+                f"tool_choice must be auto, none, required or a function name, got {self.tool_choice!r}"
+            )
+
+    async def connect(
+        self,
+        *,
+        system: str,
+        tools: list[Tool[Any]],
+        voice: str | None = None,
+        input_audio_format: str = "audio/pcm;rate=16000",
+        output_audio_format: str = "audio/pcm;rate=24000",
+    ) -> OpenAIRealtimeSession:
+        """A live session, configured: returns once the server has confirmed ``session.update``.
+
+        Raises :class:`~axio_omni.errors.ConfigurationError` for a bad argument before connecting,
+        the typed HTTP error for a refused handshake, and
+        :class:`~axio_omni.errors.RealtimeServerError` when the server refuses the configuration.
+        """
+        link, protocol, body = self.prepare(
+            system=system,
+            tools=tools,
+            voice=voice,
+            input_audio_format=input_audio_format,
+            output_audio_format=output_audio_format,
+        )
+        session = OpenAIRealtimeSession(link, protocol, body)
+        await session.open()
+        return session
+
+    def prepare(
+        self,
+        *,
+        system: str,
+        tools: list[Tool[Any]],
+        voice: str | None,
+        input_audio_format: str,
+        output_audio_format: str,
+    ) -> tuple[Link, RealtimeProtocol, dict[str, Any]]:
+        """Everything a session needs, checked, with no connection made."""
+        if not isinstance(system, str):
+            raise ConfigurationError(f"system must be a string, got {type(system).__name__}")
+        if voice is not None and (not isinstance(voice, str) or not voice.strip()):
+            raise ConfigurationError(f"voice must be a non-empty string or None, got {voice!r}")
+        names = [getattr(t, "name", None) for t in tools]
+        if any(not isinstance(n, str) or not n for n in names) or len(set(names)) != len(names):
+            raise ConfigurationError(f"tools must be axio Tools with distinct names, got {names!r}")
+        if self.tool_choice not in ("auto", "none", "required") and self.tool_choice not in names:
+            raise ConfigurationError(f"tool_choice={self.tool_choice!r} names no tool offered ({names})")
+        fmt_in = audio_format(input_audio_format, direction="input")
+        fmt_out = audio_format(output_audio_format, direction="output")
+        body = session_body(
+            instructions=system,
+            tools=tools,
+            voice=voice or self.voice,
+            input_format=fmt_in,
+            output_format=fmt_out,
+            turn=turn_detection(
+                server_vad=self.server_vad,
+                kind=self.vad_type,
+                threshold=self.vad_threshold,
+                prefix_padding_ms=self.vad_prefix_padding_ms,
+                silence_duration_ms=self.vad_silence_duration_ms,
+                create_response=self.vad_create_response,
+                interrupt_response=self.vad_interrupt_response,
+                idle_timeout_ms=self.idle_timeout_ms,
+                eagerness=self.eagerness,
+            ),
+            transcription_model=self.transcription_model,
+            noise_reduction=self.input_noise_reduction,
+            output_modalities=[self.modality],
+            tool_choice=self._tool_choice(),
+            max_output_tokens=self.max_output_tokens,
+            temperature=self.temperature,
+            extra=self.extra_session,
+        )
+        protocol = RealtimeProtocol(
+            input_format=fmt_in,
+            output_format=fmt_out,
+            manual_turns=not self.server_vad,
+            barge_in=self.server_vad and self.vad_interrupt_response,
+        )
+        return self._link(), protocol, body
+
+    def _tool_choice(self) -> str | dict[str, str]:
+        if self.tool_choice in ("auto", "none", "required"):
+            return self.tool_choice
+        return {"type": "function", "name": self.tool_choice}
+
+    def _link(self) -> Link:
+        """How to open (and reopen) this transport's WebSocket."""
+        path = "" if self.base_url.endswith("/realtime") else "/realtime"
+        request = self._websocket_request(path, what=f"realtime session ({self.model})", query={"model": self.model})
+        extra = {}
+        if self.organization:
+            extra["OpenAI-Organization"] = self.organization
+        if self.project:
+            extra["OpenAI-Project"] = self.project
+        if self.beta_header:
+            extra["OpenAI-Beta"] = "realtime=v1"
+        if extra:
+            request = request._replace(headers={**request.headers, **extra})
+        return Link(
+            request=request,
+            retry=self.retry,
+            reconnect_attempts=self.reconnect_attempts,
+            recycle_after_s=self.recycle_after_s,
+            max_size=self.max_message_bytes,
+            ping_interval=self.ping_interval,
+            ping_timeout=self.ping_timeout,
+        )

@@ -1,0 +1,315 @@
+"""``OpenAIRealtimeSession``: the live side of a realtime conversation, one WebSocket at a time.
+
+The conversation's rules live in :class:`~axio_omni.wire.realtime.RealtimeProtocol`; this module
+moves its events over the socket and keeps the session going when the socket does not:
+
+- A close with a recoverable code (1001, 1006, 1011, 1012, 1013; a ping that goes unanswered is
+  1006 here) or the server's ``session_expired`` reopens the connection, with backoff and at most
+  ``reconnect_attempts`` tries, sends the same ``session.update``, re-creates the conversation so far,
+  and ``events()`` goes on. A response cut by the drop ends with ``TurnComplete(error)`` first.
+- After ``recycle_after_s``, a fresh connection is opened between turns, the conversation replayed
+  there, and swapped in before OpenAI's 60-minute cap ends the old one.
+- Any other close ends ``events()`` with an ``Error`` carrying
+  :class:`~axio_omni.errors.SessionClosedError` (code and reason).
+
+``events()`` reads the socket itself (no background task), so ``close()`` leaves nothing running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from axio.blocks import ContentBlock, TextBlock
+from axio.events import Error, ProviderEvent, StreamEvent
+from axio.tool import Tool
+from axio.transport import RealtimeSession
+from axio.types import ToolCallID, ToolName
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed
+
+from ..errors import APIConnectionError, APITimeoutError, OmniError, Phase, SessionClosedError
+from ..retry import RetryPolicy, call_with_retry
+from ..wire.realtime import RealtimeProtocol, server_error
+from ..wire.realtime_session import function_tools
+from .request import Request
+from .websocket import open_websocket
+
+__all__ = ["RECOVERABLE_CLOSE_CODES", "Link", "OpenAIRealtimeSession"]
+
+logger = logging.getLogger("axio_omni.realtime")
+
+#: Close codes after which the same session can be opened again.
+RECOVERABLE_CLOSE_CODES = frozenset({1001, 1006, 1011, 1012, 1013})
+#: Client events sent again after a reconnection if a drop swallowed them (items are replayed anyway).
+_RESEND = frozenset({"response.create"})
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_KEEP: Any = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """How to open, and reopen, one transport's realtime WebSocket."""
+
+    request: Request
+    retry: RetryPolicy
+    reconnect_attempts: int
+    recycle_after_s: float | None
+    max_size: int
+    ping_interval: float | None
+    ping_timeout: float | None
+
+    async def open(self) -> ClientConnection:
+        return await open_websocket(
+            self.request,
+            RetryPolicy.none(),
+            max_size=self.max_size,
+            ping_interval=self.ping_interval,
+            ping_timeout=self.ping_timeout,
+        )
+
+
+def _close_of(exc: ConnectionClosed) -> tuple[int, str]:
+    """The close code and reason the server sent (1006 when it sent none: the connection died)."""
+    if exc.rcvd is not None:
+        return exc.rcvd.code, exc.rcvd.reason
+    return 1006, "the connection was lost without a close frame"
+
+
+class OpenAIRealtimeSession(RealtimeSession):
+    """A live realtime conversation (axio's ``RealtimeSession``); made by ``OpenAIRealtimeTransport.connect``."""
+
+    def __init__(
+        self,
+        link: Link,
+        protocol: RealtimeProtocol,
+        session: dict[str, Any],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.protocol = protocol
+        self._link, self._session, self._clock = link, session, clock
+        self._ws: ClientConnection | None = None
+        self._ready = asyncio.Event()
+        self._closing = False
+        self._opened_at = 0.0
+        self._dropped = 0
+        #: How many times the connection was reopened (drops, expiry, recycling).
+        self.reconnects = 0
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closing else ("open" if self._ready.is_set() else "connecting")
+        return f"<OpenAIRealtimeSession {self._link.request.what} {state} reconnects={self.reconnects}>"
+
+    # ── connection ──────────────────────────────────────────────────────────────────────────────
+
+    async def open(self) -> None:
+        """Open and configure the first connection (``connect()`` calls this)."""
+        self._ws = await self._connect(RetryPolicy(max_retries=self._link.retry.max_retries))
+        self._opened_at = self._clock()
+        self._ready.set()
+
+    async def _connect(self, policy: RetryPolicy) -> ClientConnection:
+        """A new connection with this session's configuration confirmed, retried as ``policy`` allows."""
+
+        async def attempt(left: float | None) -> ClientConnection:
+            ws = await self._link.open()
+            try:
+                await self._configure(ws, left)
+            except BaseException:
+                await ws.close()
+                raise
+            return ws
+
+        return await call_with_retry(policy, attempt, repeat=self._link.request.repeat, what=self._link.request.what)
+
+    async def _configure(self, ws: ClientConnection, left: float | None) -> None:
+        """Send ``session.update`` and wait for ``session.updated``; the server's ``error`` is raised typed."""
+        read = self._link.request.timeouts.read or 30.0
+        try:
+            await ws.send(_ENCODER.encode(self.protocol.event("session.update", session=self._session)))
+            async with asyncio.timeout(read if left is None else min(read, left)):
+                while True:
+                    event = json.loads(await ws.recv())
+                    kind = event.get("type") if isinstance(event, dict) else None
+                    if kind == "session.updated":
+                        return
+                    if kind == "error":
+                        raise server_error(event.get("error") or {})
+        except ConnectionClosed as exc:
+            code, reason = _close_of(exc)
+            if code in RECOVERABLE_CLOSE_CODES:
+                raise APIConnectionError(
+                    f"closed {code} before session.updated: {reason}", phase=Phase.AWAITING_RESPONSE
+                ) from None
+            raise SessionClosedError(
+                f"the server closed the session ({code}): {reason}", close_code=code, reason=reason
+            ) from None
+        except TimeoutError:
+            raise APITimeoutError(f"no session.updated within {read:g}s", phase=Phase.AWAITING_RESPONSE) from None
+
+    async def _reconnect(self, why: str) -> None:
+        """Swap in a new connection carrying the same configuration and conversation."""
+        self._ready.clear()
+        old, attempts = self._ws, self._link.reconnect_attempts
+        try:
+            policy = dataclasses.replace(self._link.retry, max_retries=max(attempts - 1, 0), deadline=None)
+            ws = await self._connect(policy)
+            for event in self.protocol.replay():
+                await ws.send(_ENCODER.encode(event))
+        finally:
+            if old is not None:
+                await old.close()
+        self._ws, self._opened_at = ws, self._clock()
+        self.reconnects += 1
+        self._ready.set()
+        logger.info("realtime: reconnected (%s); %d items replayed", why, len(self.protocol.items))
+
+    # ── the caller's side ───────────────────────────────────────────────────────────────────────
+
+    async def _send(self, events: list[dict[str, Any]]) -> None:
+        for event in events:
+            if not self._ready.is_set():
+                if event["type"] == "input_audio_buffer.append":
+                    self._dropped += 1
+                    if self._dropped == 1:
+                        logger.warning("realtime: reconnecting; audio sent meanwhile is dropped")
+                    continue
+                await self._wait_ready()
+            self._dropped = 0
+            try:
+                await self._live().send(_ENCODER.encode(event))
+            except ConnectionClosed:
+                # events() reconnects and replays the conversation; only a lost response.create is sent again.
+                if event["type"] in _RESEND:
+                    await self._wait_ready()
+                    await self._live().send(_ENCODER.encode(event))
+
+    def _live(self) -> ClientConnection:
+        if self._closing or self._ws is None:
+            raise SessionClosedError("the realtime session is closed")
+        return self._ws
+
+    async def _wait_ready(self) -> None:
+        try:
+            async with asyncio.timeout(self._link.request.timeouts.connect or 60.0):
+                await self._ready.wait()
+        except TimeoutError:
+            raise SessionClosedError("the realtime session is reconnecting and did not come back in time") from None
+        self._live()
+
+    async def send(self, content: ContentBlock | list[ContentBlock]) -> None:
+        """Audio appended to the input buffer (converted to 24 kHz); text and images as a user message."""
+        await self._send(self.protocol.send(content if isinstance(content, list) else [content]))
+
+    async def commit(self) -> None:
+        """End the user's turn: with manual turns, commit the buffered audio (if any) and ask for a reply."""
+        await self._send(self.protocol.commit())
+
+    async def interrupt(self, *, played_ms: int | None = None) -> None:
+        """Stop the reply: cancel it if one is active, and cut the assistant's audio at what was heard
+        (``played_ms``, else what was handed over)."""
+        await self._send(self.protocol.interrupt(played_ms))
+
+    def mark_played(self, played_ms: int) -> None:
+        """Report how much of the current reply's audio the speaker has played, for a tighter cut."""
+        self.protocol.mark_played(played_ms)
+
+    async def send_tool_result(
+        self, tool_use_id: ToolCallID, name: ToolName, content: str | list[ContentBlock]
+    ) -> None:
+        """The call's output; one ``response.create`` follows once every call of the response has one."""
+        if isinstance(content, list):
+            content = "".join(
+                b.text if isinstance(b, TextBlock) else f"[{type(b).__name__} left out: realtime tool output is text]"
+                for b in content
+            )
+        await self._send(self.protocol.tool_result(tool_use_id, content))
+
+    async def update(
+        self,
+        *,
+        instructions: str | None = None,
+        tools: list[Tool[Any]] | None = None,
+        voice: str | None = None,
+        turn_detection: Mapping[str, Any] | None = _KEEP,
+    ) -> None:
+        """Change the session mid-conversation; the change is kept for reconnections too."""
+        change: dict[str, Any] = {"type": "realtime"}
+        if instructions is not None:
+            change["instructions"] = self._session["instructions"] = instructions
+        if tools is not None:
+            change["tools"] = self._session["tools"] = function_tools(tools)
+        audio = self._session["audio"]
+        if voice is not None:
+            audio["output"]["voice"] = voice
+            change.setdefault("audio", {})["output"] = {"voice": voice}
+        if turn_detection is not _KEEP:
+            audio["input"]["turn_detection"] = turn_detection
+            change.setdefault("audio", {})["input"] = {"turn_detection": turn_detection}
+            self.protocol.manual_turns = turn_detection is None
+        await self._send([self.protocol.event("session.update", session=change)])
+
+    async def events(self) -> AsyncIterator[StreamEvent]:
+        """Server events as axio events, across reconnections, until ``close()`` or a fatal close."""
+        proto = self.protocol
+        while not self._closing:
+            ws = self._live()
+            why = ""
+            try:
+                while True:
+                    for event in proto.receive(json.loads(await ws.recv())):
+                        yield event
+                    if proto.outbox:
+                        out, proto.outbox = proto.outbox, []
+                        await self._send(out)
+                    if proto.expired:
+                        proto.expired, why = False, "session_expired"
+                        break
+                    if self._recycle_due():
+                        why = "recycle"
+                        break
+            except ConnectionClosed as exc:
+                if self.closed:
+                    return
+                code, reason = _close_of(exc)
+                for event in proto.connection_lost():
+                    yield event
+                if code not in RECOVERABLE_CLOSE_CODES or self._link.reconnect_attempts == 0:
+                    message = f"the realtime session closed with code {code}: {reason or 'no reason given'}"
+                    yield Error(SessionClosedError(message, close_code=code, reason=reason))
+                    return
+                why = f"close {code}"
+            if why == "session_expired":
+                for event in proto.connection_lost():
+                    yield event
+            try:
+                await self._reconnect(why)
+            except OmniError as exc:
+                yield Error(exc)
+                return
+            yield ProviderEvent("axio-omni", "session.reconnected", {"reason": why, "reconnects": self.reconnects})
+
+    @property
+    def closed(self) -> bool:
+        """Whether ``close()`` was called."""
+        return self._closing
+
+    def _recycle_due(self) -> bool:
+        after = self._link.recycle_after_s
+        return after is not None and self.protocol.between_turns and self._clock() - self._opened_at >= after
+
+    async def close(self) -> None:
+        """Close the connection; idempotent, and nothing is left running."""
+        if self._closing:
+            return
+        self._closing = True
+        self._ready.set()  # senders waiting for a reconnection wake up and see the session closed
+        if self._ws is not None:
+            await self._ws.close()
