@@ -27,10 +27,9 @@ ROOTS = [
     "CreateTranscriptionResponseVerboseJson",
     "CreateImageRequest",
     "ImagesResponse",
-    "RealtimeClientEventSessionUpdate",
-    "RealtimeServerEventSessionCreated",
-    "RealtimeServerEventSessionUpdated",
-    "RealtimeServerEventError",
+    # Every realtime event: the session's client events and the emulator's server events.
+    "RealtimeClientEvent",
+    "RealtimeServerEvent",
 ]
 _PROSE = {"description", "example", "examples", "x-oaiMeta", "title", "x-stainless-const", "deprecated"}
 

@@ -42,6 +42,27 @@ def schema_errors(name: str, instance: Any) -> list[str]:
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:300]}" for e in validator(name).iter_errors(instance)]
 
 
+@cache
+def _realtime_names(side: str) -> dict[str, str]:
+    """Event type to schema name, for the realtime ``client`` or ``server`` events of the spec."""
+    prefix = "RealtimeClientEvent" if side == "client" else "RealtimeServerEvent"
+    schemas = json.loads((DATA / "openai-schema.json").read_text())["components"]["schemas"]
+    out = {}
+    for name, schema in schemas.items():
+        kinds = schema.get("properties", {}).get("type", {}).get("enum") if name.startswith(prefix) else None
+        if kinds:
+            out[kinds[0]] = name
+    return out
+
+
+def realtime_schema_errors(event: dict[str, Any], side: str) -> list[str]:
+    """Every way a realtime ``client`` or ``server`` event breaks the spec's schema for its type."""
+    name = _realtime_names(side).get(event.get("type", ""))
+    if name is None:
+        return [f"the spec has no {side} event of type {event.get('type')!r}"]
+    return schema_errors(name, event)
+
+
 def stream_files() -> list[pathlib.Path]:
     return sorted(p for p in STREAMS.rglob("*") if p.suffix == ".sse" or p.name.endswith(".chunks.txt"))
 

@@ -29,9 +29,11 @@ from .errors import (
     Phase,
     PlaceholderUsedError,
     RateLimitError,
+    RealtimeServerError,
     RequestTimeoutError,
     RequestTooLargeError,
     RetryWaitTooLongError,
+    SessionClosedError,
     StreamCutError,
     UnprocessableEntityError,
 )
@@ -42,6 +44,8 @@ from .serial import Serializable, from_dict
 from .timeouts import Timeouts
 from .transports.chat import OpenAITransport
 from .transports.embeddings import EmbeddingResult, OpenAIEmbeddingTransport
+from .transports.realtime import OpenAIRealtimeTransport
+from .transports.realtime_session import OpenAIRealtimeSession
 from .transports.stt import OpenAISTTTransport
 from .transports.tts import OpenAITTSTransport
 from .wire.embeddings import EmbeddingUsage
@@ -73,6 +77,8 @@ __all__ = [
     "NotFoundError",
     "OmniError",
     "OpenAIEmbeddingTransport",
+    "OpenAIRealtimeSession",
+    "OpenAIRealtimeTransport",
     "OpenAISTTTransport",
     "OpenAITTSTransport",
     "OpenAITransport",
@@ -82,6 +88,7 @@ __all__ = [
     "PollPolicy",
     "PoolSettings",
     "RateLimitError",
+    "RealtimeServerError",
     "Repeat",
     "RequestTimeoutError",
     "RequestTooLargeError",
@@ -89,6 +96,7 @@ __all__ = [
     "RetryWaitTooLongError",
     "Segment",
     "Serializable",
+    "SessionClosedError",
     "StreamCutError",
     "Timeouts",
     "Transcript",

@@ -115,13 +115,14 @@ async def test_socket_faults_close_with_a_code_or_send_an_error(emulator: Emulat
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1011
 
 
-async def test_events_the_emulator_does_not_emulate_yet_get_an_error_event(emulator: Emulator) -> None:
+async def test_an_unknown_event_type_gets_an_error_event_naming_it(emulator: Emulator) -> None:
     async with await open_websocket(handshake(emulator.base_url), FAST, **OPEN) as ws:
         await ws.recv()
-        await ws.send(json.dumps({"type": "response.create", "event_id": "e1"}))
+        await ws.send(json.dumps({"type": "bogus.event", "event_id": "e1"}))
         error = json.loads(await ws.recv())
-    assert error["type"] == "error" and error["error"]["code"] == "unsupported_event"
-    assert error["error"]["event_id"] == "e1"
+    assert error["type"] == "error" and error["error"]["code"] == "invalid_value"
+    assert error["error"]["event_id"] == "e1" and error["error"]["param"] == "type"
+    assert "bogus.event" in error["error"]["message"]
 
 
 async def test_the_session_events_follow_openais_schema(emulator: Emulator) -> None:
@@ -134,7 +135,7 @@ async def test_the_session_events_follow_openais_schema(emulator: Emulator) -> N
         created = json.loads(await ws.recv())
         await ws.send(json.dumps(update))
         updated = json.loads(await ws.recv())
-        await ws.send(json.dumps({"type": "response.create", "event_id": "e1"}))
+        await ws.send(json.dumps({"type": "bogus.event", "event_id": "e1"}))
         error = json.loads(await ws.recv())
     assert schema_errors("RealtimeServerEventSessionCreated", created) == []
     assert schema_errors("RealtimeServerEventSessionUpdated", updated) == []

@@ -27,7 +27,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from axio_omni.errors import ConfigurationError, MalformedResponseError, RealtimeServerError
-from axio_omni.wire.realtime import RealtimeProtocol, replay_item, stop_reason
+from axio_omni.wire.realtime import RealtimeProtocol
+from axio_omni.wire.realtime_items import replay_item, stop_reason
 from axio_omni.wire.realtime_session import audio_format
 
 

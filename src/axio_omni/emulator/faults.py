@@ -29,6 +29,8 @@ Socket faults (:class:`SocketFault`), in WebSocket sessions::
 
     ws_close_after=3;ws_close_code=1011 close the socket with that code after 3 server events
     ws_error_after=1                    send an ``error`` event after 1 server event
+    ws_expire_after=5                   after 5 server events: ``session_expired``, then close (1000)
+    ws_pace=0.05                        wait 0.05 s before each event of a response (a slow server)
 
 And for the fault itself: ``times=2`` (the next two requests), ``path=/v1/models`` (only that path).
 ``body`` is one of ``openai`` (default), ``string`` (``{"error": "text"}``), ``detail`` (FastAPI) or
@@ -86,6 +88,8 @@ class SocketFault:
     ws_close_after: int | None = None
     ws_close_code: int = 1011
     ws_error_after: int | None = None
+    ws_expire_after: int | None = None
+    ws_pace: float = 0.0
 
 
 _PARTS: dict[str, type[Any]] = {"transport": TransportFault, "stream": StreamFault, "socket": SocketFault}

@@ -1,23 +1,29 @@
-"""``GET /v1/realtime`` (WebSocket) in the emulator: the session's opening, with socket faults.
+"""``GET /v1/realtime`` (WebSocket) in the emulator: OpenAI's realtime API, GA event shapes, offline.
 
-What is here is the part every realtime client starts with: the handshake (refused with the
-scripted status like any request, through the middleware), ``session.created``, and
-``session.update`` answered with ``session.updated``, in the GA shape. The conversation itself
-(input audio, responses, tools) is not emulated yet: any other client event gets an ``error`` event
-that says so, in OpenAI's shape. Socket faults close the socket with a code, or send an ``error``
-event, after a number of server events.
+The handshake passes the middleware like any request (key check, refusal with a scripted status).
+Then ``session.created``; each client event is handled by :class:`~.realtime_turns.Conversation`
+(``session.update``, the input buffer with server VAD, items, responses, cancel, truncate), which
+answers as strictly as OpenAI, with the same error codes. Every server event gets an ``event_id``.
+
+Socket faults, counted in server events sent: close with a code (``ws_close_after``,
+``ws_close_code``), an ``error`` event (``ws_error_after``), ``session_expired`` and a close
+(``ws_expire_after``), and a slow server (``ws_pace`` seconds before each response event).
 """
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import json
 import uuid
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from .realtime_config import default_session
+from .realtime_turns import Conversation
 from .shapes import error_response
-from .state import CALL, Call
+from .state import CALL, STATE, Call, EmulatorState
 
 __all__ = ["handle_realtime"]
 
@@ -30,92 +36,94 @@ def _event_id() -> str:
 
 
 class _SocketWriter:
-    """Sends server events, applying the call's socket fault before each one."""
+    """Sends server events in order (one at a time), applying the call's socket fault before each one."""
 
     def __init__(self, ws: web.WebSocketResponse, call: Call) -> None:
         self.ws, self.fault, self.sent = ws, call.fault.socket, 0
+        self.closed = False
+        self._lock = asyncio.Lock()
 
     async def send(self, event: dict[str, Any]) -> bool:
-        """False once the fault has closed the socket (right after its Nth event)."""
-        if await self._closed():
-            return False
-        if self.fault.ws_error_after == self.sent:
+        """False once the socket is closed (by a fault right after its Nth event, or by the client)."""
+        async with self._lock:
+            if self.closed or self.ws.closed:
+                return False
+            if self.fault.ws_error_after == self.sent:
+                self.sent += 1
+                error = {"type": "server_error", "code": "server_error", "message": "scripted failure"}
+                await self.ws.send_json(
+                    {"type": "error", "event_id": _event_id(), "error": {**error, "param": None, "event_id": None}}
+                )
+            if self.fault.ws_expire_after == self.sent:
+                message = "Your session hit the maximum duration of 60 minutes."
+                error = {"type": "invalid_request_error", "code": "session_expired", "message": message}
+                await self.ws.send_json(
+                    {"type": "error", "event_id": _event_id(), "error": {**error, "param": None, "event_id": None}}
+                )
+                await self._close(1000, b"session expired")
+                return False
             self.sent += 1
-            await self.ws.send_json(_error("server_error", "scripted failure", type_="server_error"))
-        self.sent += 1
-        await self.ws.send_json({"event_id": _event_id(), **event})
-        return not await self._closed()
+            await self.ws.send_json({"event_id": _event_id(), **event})
+            if self.sent == self.fault.ws_close_after:
+                await self._close(self.fault.ws_close_code, b"scripted close")
+                return False
+            return True
 
-    async def _closed(self) -> bool:
-        """Close the socket if the fault says so after the events sent so far; whether it did."""
-        if self.sent != self.fault.ws_close_after:
-            return False
-        await self.ws.close(code=self.fault.ws_close_code, message=b"scripted close")
-        return True
+    async def _close(self, code: int, message: bytes) -> None:
+        self.closed = True
+        await self.ws.close(code=code, message=message)
 
 
-def _error(code: str, message: str, *, type_: str = "invalid_request_error", event_id: Any = None) -> dict[str, Any]:
-    error = {"type": type_, "code": code, "message": message, "param": None, "event_id": event_id}
-    return {"type": "error", "event_id": _event_id(), "error": error}
-
-
-def _session(model: str) -> dict[str, Any]:
-    return {
-        "type": "realtime",
-        "object": "realtime.session",
-        "id": f"sess_{uuid.uuid4().hex[:20]}",
-        "model": model,
-        "output_modalities": ["audio"],
-        "instructions": "",
-        "tools": [],
-        "tool_choice": "auto",
-        "max_output_tokens": "inf",
-        "audio": {
-            "input": {
-                "format": {"type": "audio/pcm", "rate": 24000},
-                "turn_detection": {
-                    "type": "server_vad",
-                    "threshold": 0.5,
-                    "prefix_padding_ms": 300,
-                    "silence_duration_ms": 200,
-                    "create_response": True,
-                    "interrupt_response": True,
-                },
-            },
-            "output": {"format": {"type": "audio/pcm", "rate": 24000}, "voice": "alloy", "speed": 1.0},
-        },
-    }
+def _record(state: EmulatorState, event: dict[str, Any]) -> None:
+    if event.get("type") == "input_audio_buffer.append" and isinstance(event.get("audio"), str):
+        try:
+            state.realtime_audio += base64.b64decode(event["audio"])
+        except ValueError:
+            pass  # the conversation answers it with an error
+        event = {**event, "audio": len(event["audio"])}
+    state.realtime_events.append(event)
 
 
 async def handle_realtime(request: web.Request) -> web.StreamResponse:
     call: Call = request[CALL]
+    state = request.app[STATE]
     ws = web.WebSocketResponse(max_msg_size=_MAX_MESSAGE)
     if not ws.can_prepare(request).ok:
         return error_response(400, "this endpoint speaks WebSocket only (an Upgrade: websocket request)")
     await ws.prepare(request)
     out = _SocketWriter(ws, call)
-    session = _session(request.query.get("model", "gpt-realtime"))
+    pace = call.fault.socket.ws_pace
+
+    async def wait() -> None:
+        if pace:
+            await state.clock.sleep(pace)
+
+    session = default_session(request.query.get("model", "gpt-realtime"))
+    conversation = Conversation(session, out.send, pace=wait)
     if not await out.send({"type": "session.created", "session": session}):
         return ws
-    async for message in ws:
-        if message.type is not WSMsgType.TEXT:
-            continue
-        try:
-            event = json.loads(message.data)
-            kind = event["type"]
-        except (ValueError, KeyError, TypeError):
-            await ws.send_json(_error("invalid_json", "The event is not a JSON object with a type."))
-            continue
-        if kind == "session.update" and isinstance(event.get("session"), dict):
-            update = event["session"]
-            if update.get("type", "realtime") != "realtime":
-                reply = _error("invalid_value", "session.type must be 'realtime'", event_id=event.get("event_id"))
-                await ws.send_json(reply)
+    try:
+        async for message in ws:
+            if message.type is not WSMsgType.TEXT:
                 continue
-            session.update({k: v for k, v in update.items() if k != "type"})
-            if not await out.send({"type": "session.updated", "session": session}):
+            try:
+                event = json.loads(message.data)
+                if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+                    raise ValueError
+            except ValueError:
+                error = {
+                    "type": "invalid_request_error",
+                    "code": "invalid_json",
+                    "message": "The event is not a JSON object with a type.",
+                    "param": None,
+                    "event_id": None,
+                }
+                await out.send({"type": "error", "error": error})
+                continue
+            _record(state, event)
+            await conversation.handle(event)
+            if out.closed:
                 break
-        else:
-            note = f"the emulator's realtime endpoint handles session setup only; {kind!r} is not emulated yet"
-            await ws.send_json(_error("unsupported_event", note, event_id=event.get("event_id")))
+    finally:
+        await conversation.stop()
     return ws

@@ -36,6 +36,10 @@ class EmulatorState:
     active: int = 0
     max_active: int = 0
     peers: set[tuple[str, int]] = field(default_factory=set)
+    #: Client events received by realtime sessions, oldest first (appended audio as its byte count).
+    realtime_events: list[dict[str, Any]] = field(default_factory=list)
+    #: The input audio they appended (24 kHz PCM16 as sent), all sessions together.
+    realtime_audio: bytearray = field(default_factory=bytearray)
     #: The clock scripted delays and stalls wait on; a ``ManualClock`` lets a test move it.
     clock: Clock = field(default_factory=RealClock)
 

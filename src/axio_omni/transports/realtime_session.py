@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from axio.blocks import ContentBlock, TextBlock
-from axio.events import Error, ProviderEvent, StreamEvent
+from axio.events import Error, ProviderEvent, StreamEvent, TurnComplete
 from axio.tool import Tool
 from axio.transport import RealtimeSession
 from axio.types import ToolCallID, ToolName
@@ -36,7 +36,8 @@ from websockets.exceptions import ConnectionClosed
 
 from ..errors import APIConnectionError, APITimeoutError, OmniError, Phase, SessionClosedError
 from ..retry import RetryPolicy, call_with_retry
-from ..wire.realtime import RealtimeProtocol, server_error
+from ..wire.realtime import RealtimeProtocol
+from ..wire.realtime_items import server_error
 from ..wire.realtime_session import function_tools
 from .request import Request
 from .websocket import open_websocket
@@ -64,6 +65,8 @@ class Link:
     max_size: int
     ping_interval: float | None
     ping_timeout: float | None
+    #: How long closing waits for the server's close frame; a replaced connection is not worth more.
+    close_timeout: float = 2.0
 
     async def open(self) -> ClientConnection:
         return await open_websocket(
@@ -72,6 +75,7 @@ class Link:
             max_size=self.max_size,
             ping_interval=self.ping_interval,
             ping_timeout=self.ping_timeout,
+            close_timeout=self.close_timeout,
         )
 
 
@@ -100,6 +104,14 @@ class OpenAIRealtimeSession(RealtimeSession):
         self._closing = False
         self._opened_at = 0.0
         self._dropped = 0
+        self._recovery: asyncio.Task[None] | None = None
+        self._failure: OmniError | None = None
+        #: Item ids (and ``response.create``) the last reconnection's replay carried.
+        self._replayed: set[str] = set()
+        #: Why the connection is to be replaced, decided while reading ("" for not).
+        self._due = ""
+        self._due_on: ClientConnection | None = None
+        self._notices: list[StreamEvent] = []
         #: How many times the connection was reopened (drops, expiry, recycling).
         self.reconnects = 0
 
@@ -154,44 +166,89 @@ class OpenAIRealtimeSession(RealtimeSession):
         except TimeoutError:
             raise APITimeoutError(f"no session.updated within {read:g}s", phase=Phase.AWAITING_RESPONSE) from None
 
-    async def _reconnect(self, why: str) -> None:
+    def _recover(self, lost: ClientConnection | None, why: str) -> asyncio.Task[None]:
+        """The reconnection that replaces ``lost``, started now if nobody has started it yet.
+
+        Whoever sees the connection go first (``events()`` reading, or a send) starts it; the other
+        waits for the same one, so the session recovers whether or not the caller is reading.
+        """
+        if self._recovery is None or (self._recovery.done() and self._ws is lost):
+            self._ready.clear()
+            self._recovery = asyncio.create_task(self._reconnect(lost, why), name="axio-omni realtime reconnect")
+            # Its failure is kept in ``_failure`` and reported from there; the task's own copy is read here.
+            self._recovery.add_done_callback(lambda t: t.cancelled() or t.exception())
+        return self._recovery
+
+    async def _reconnect(self, old: ClientConnection | None, why: str) -> None:
         """Swap in a new connection carrying the same configuration and conversation."""
-        self._ready.clear()
-        old, attempts = self._ws, self._link.reconnect_attempts
         try:
+            attempts = self._link.reconnect_attempts
             policy = dataclasses.replace(self._link.retry, max_retries=max(attempts - 1, 0), deadline=None)
             ws = await self._connect(policy)
-            for event in self.protocol.replay():
+            replay = self.protocol.replay()
+            self._replayed = {e["item"]["id"] for e in replay if "item" in e} | {
+                e["type"] for e in replay if e["type"] == "response.create"
+            }
+            for event in replay:
                 await ws.send(_ENCODER.encode(event))
+        except BaseException as exc:
+            self._failure = exc if isinstance(exc, OmniError) else SessionClosedError(f"reconnecting failed: {exc!r}")
+            self._ready.set()  # waiting senders wake up and see the failure
+            raise
         finally:
             if old is not None:
                 await old.close()
         self._ws, self._opened_at = ws, self._clock()
         self.reconnects += 1
+        self._notices.append(
+            ProviderEvent("axio-omni", "session.reconnected", {"reason": why, "reconnects": self.reconnects})
+        )
         self._ready.set()
-        logger.info("realtime: reconnected (%s); %d items replayed", why, len(self.protocol.items))
+        logger.info("realtime: reconnected (%s); %d events replayed", why, len(replay))
 
     # ── the caller's side ───────────────────────────────────────────────────────────────────────
 
     async def _send(self, events: list[dict[str, Any]]) -> None:
         for event in events:
-            if not self._ready.is_set():
-                if event["type"] == "input_audio_buffer.append":
-                    self._dropped += 1
-                    if self._dropped == 1:
-                        logger.warning("realtime: reconnecting; audio sent meanwhile is dropped")
-                    continue
-                await self._wait_ready()
+            waited = not self._ready.is_set()
+            if waited and event["type"] == "input_audio_buffer.append":
+                self._dropped += 1
+                if self._dropped == 1:
+                    logger.warning("realtime: reconnecting; audio sent meanwhile is dropped")
+                continue
+            ws = await self._usable()
+            if waited and not self._resend(event):
+                continue
             self._dropped = 0
             try:
-                await self._live().send(_ENCODER.encode(event))
-            except ConnectionClosed:
-                # events() reconnects and replays the conversation; only a lost response.create is sent again.
-                if event["type"] in _RESEND:
-                    await self._wait_ready()
-                    await self._live().send(_ENCODER.encode(event))
+                await ws.send(_ENCODER.encode(event))
+            except ConnectionClosed as exc:
+                code, reason = _close_of(exc)
+                if code not in RECOVERABLE_CLOSE_CODES or self._link.reconnect_attempts == 0:
+                    raise SessionClosedError(
+                        f"the realtime session closed with code {code}: {reason}", close_code=code, reason=reason
+                    ) from None
+                self._recover(ws, f"close {code}")
+                fresh = await self._usable()
+                if self._resend(event):
+                    await fresh.send(_ENCODER.encode(event))
+
+    def _resend(self, event: dict[str, Any]) -> bool:
+        """Whether an event that met a reconnection still goes out: new items and an unreplayed
+        ``response.create`` do; what the replay carried, and cancels, truncates, commits, do not."""
+        if event["type"] == "conversation.item.create":
+            return event["item"].get("id") not in self._replayed
+        return event["type"] == "response.create" and "response.create" not in self._replayed
+
+    async def _usable(self) -> ClientConnection:
+        """The live connection, after any reconnection in progress (bounded by ``Timeouts.connect``)."""
+        if not self._ready.is_set():
+            await self._wait_ready()
+        return self._live()
 
     def _live(self) -> ClientConnection:
+        if self._failure is not None:
+            raise self._failure
         if self._closing or self._ws is None:
             raise SessionClosedError("the realtime session is closed")
         return self._ws
@@ -257,44 +314,64 @@ class OpenAIRealtimeSession(RealtimeSession):
         await self._send([self.protocol.event("session.update", session=change)])
 
     async def events(self) -> AsyncIterator[StreamEvent]:
-        """Server events as axio events, across reconnections, until ``close()`` or a fatal close."""
+        """Server events as axio events, across reconnections, until ``close()`` or a fatal close.
+
+        Every decision is taken before the events that prompt it are yielded, so a caller that stops
+        iterating at any event (and calls ``events()`` again later) loses none of them.
+        """
         proto = self.protocol
         while not self._closing:
-            ws = self._live()
-            why = ""
+            while self._notices:
+                yield self._notices.pop(0)
             try:
-                while True:
-                    for event in proto.receive(json.loads(await ws.recv())):
-                        yield event
+                ws = await self._usable()
+            except OmniError as exc:
+                yield Error(exc)
+                return
+            if self._due:
+                why, self._due = self._due, ""
+                if self._due_on is ws and not await self._recovered(ws, why):
+                    yield Error(self._failure or SessionClosedError("the realtime session is closed"))
+                    return
+                continue
+            try:
+                while not self._due:
+                    events = proto.receive(json.loads(await ws.recv()))
                     if proto.outbox:
                         out, proto.outbox = proto.outbox, []
                         await self._send(out)
                     if proto.expired:
-                        proto.expired, why = False, "session_expired"
-                        break
-                    if self._recycle_due():
-                        why = "recycle"
-                        break
+                        proto.expired = False
+                        self._replace(ws, "session_expired")
+                        events += proto.connection_lost()
+                    elif self._recycle_due() and any(isinstance(e, TurnComplete) for e in events):
+                        self._replace(ws, "recycle")
+                    for event in events:
+                        yield event
             except ConnectionClosed as exc:
                 if self.closed:
                     return
                 code, reason = _close_of(exc)
-                for event in proto.connection_lost():
-                    yield event
                 if code not in RECOVERABLE_CLOSE_CODES or self._link.reconnect_attempts == 0:
                     message = f"the realtime session closed with code {code}: {reason or 'no reason given'}"
-                    yield Error(SessionClosedError(message, close_code=code, reason=reason))
+                    self._failure = SessionClosedError(message, close_code=code, reason=reason)
+                    for event in [*proto.connection_lost(), Error(self._failure)]:
+                        yield event
                     return
-                why = f"close {code}"
-            if why == "session_expired":
+                self._replace(ws, f"close {code}")
                 for event in proto.connection_lost():
                     yield event
-            try:
-                await self._reconnect(why)
-            except OmniError as exc:
-                yield Error(exc)
-                return
-            yield ProviderEvent("axio-omni", "session.reconnected", {"reason": why, "reconnects": self.reconnects})
+
+    def _replace(self, ws: ClientConnection, why: str) -> None:
+        """Start replacing ``ws`` now (before the caller sends more to it); ``events()`` waits for it."""
+        self._due, self._due_on = why, ws
+        self._recover(ws, why)
+
+    async def _recovered(self, ws: ClientConnection, why: str) -> bool:
+        """Wait for the reconnection replacing ``ws``; whether the session goes on."""
+        recovery = self._recover(ws, why)
+        await asyncio.wait([recovery])
+        return not recovery.cancelled() and self._failure is None
 
     @property
     def closed(self) -> bool:
@@ -311,5 +388,8 @@ class OpenAIRealtimeSession(RealtimeSession):
             return
         self._closing = True
         self._ready.set()  # senders waiting for a reconnection wake up and see the session closed
+        if self._recovery is not None and not self._recovery.done():
+            self._recovery.cancel()
+            await asyncio.gather(self._recovery, return_exceptions=True)
         if self._ws is not None:
             await self._ws.close()

@@ -51,12 +51,14 @@ async def open_websocket(
     max_size: int,
     ping_interval: float | None,
     ping_timeout: float | None,
+    close_timeout: float | None = 10.0,
     budget: Budget | None = None,
 ) -> ClientConnection:
     """Open the WebSocket ``req`` describes, retrying the handshake as its ``repeat`` and ``policy`` allow.
 
     ``max_size`` bounds one incoming message in bytes (always a figure: an unbounded message is a
-    memory hazard); ``ping_interval`` and ``ping_timeout`` keep the connection checked while idle.
+    memory hazard); ``ping_interval`` and ``ping_timeout`` keep the connection checked while idle;
+    ``close_timeout`` bounds the wait for the server's answer to our close.
     """
 
     async def attempt(left: float | None) -> ClientConnection:
@@ -69,6 +71,7 @@ async def open_websocket(
                 max_size=max_size,
                 ping_interval=ping_interval,
                 ping_timeout=ping_timeout,
+                close_timeout=close_timeout,
                 compression=None,
             )
         except (InvalidHandshake, WebSocketException, OSError, TimeoutError) as exc:

@@ -7,17 +7,11 @@ handed, and the conversation so far (to re-create it on a new connection). It re
 names and the beta names compatible servers still send. No socket is in sight: the session
 (``transports/realtime.py``) sends what the methods return and what :attr:`outbox` collects.
 
-Turn-taking rules, each of which a real server enforces with an error:
-
-- ``response.cancel`` only while a response is active (``response.created`` seen, ``response.done``
-  not yet); the assistant's audio item is truncated at what the caller was handed (or what it says
-  has played), never past it.
-- One ``response.create`` per round of tool results: sent once every call of the response has its
-  output, and held until the active response ends if another one started meanwhile.
-- ``input_audio_buffer.commit`` never on an empty buffer.
-
-Errors that answer our own racy events (a cancel or truncate that crossed the response's end) and
-the benign codes below are logged, never yielded: ``RealtimeAgent`` raises on any axio ``Error``.
+Rules a real server enforces with an error: ``response.cancel`` only while a response is active
+(``response.created`` seen, ``response.done`` not yet), with the assistant's audio truncated at what
+the caller was handed or says has played, never past it; one ``response.create`` per round of tool
+results, held while another response runs; no commit of an empty buffer. Errors answering our own
+racy events, and benign codes, are logged, never yielded: ``RealtimeAgent`` raises on any ``Error``.
 """
 
 from __future__ import annotations
@@ -25,10 +19,8 @@ from __future__ import annotations
 import base64
 import binascii
 import itertools
-import json
 import logging
-import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from axio.blocks import AudioBlock, ContentBlock, ImageBlock, TextBlock
@@ -45,107 +37,20 @@ from axio.events import (
     TranscriptDelta,
     TurnComplete,
 )
-from axio.types import StopReason, Usage
+from axio.types import StopReason
 
 from ..audio.live import LivePcm
-from ..errors import ConfigurationError, MalformedResponseError, RealtimeServerError
+from ..errors import ConfigurationError, MalformedResponseError
+from .realtime_items import BENIGN_CODES, Playback, new_item_id, replay_item, server_error, stop_reason, usage_of
 from .realtime_session import WIRE_RATE, AudioFormat
 
-__all__ = ["BENIGN_CODES", "RealtimeProtocol", "replay_item", "server_error", "stop_reason", "usage_of"]
+__all__ = ["RealtimeProtocol"]
 
 logger = logging.getLogger("axio_omni.realtime")
 
-#: Error codes that report a race the session tolerates, not a failure.
-BENIGN_CODES = frozenset(
-    {
-        "response_cancel_not_active",
-        "conversation_already_has_active_response",
-        "input_audio_buffer_commit_empty",
-    }
-)
 #: Client events that may cross the server's own progress; an error answering one is a race.
 _RACY = frozenset({"response.cancel", "conversation.item.truncate"})
-_INCOMPLETE = {
-    "max_output_tokens": StopReason.max_tokens,
-    "content_filter": StopReason.refusal,
-    "turn_detected": StopReason.cancelled,
-    "client_cancelled": StopReason.cancelled,
-}
 _PROVIDER = "openai"
-
-
-def stop_reason(response: Mapping[str, Any]) -> StopReason:
-    """Why a ``response.done`` response ended, in axio's words (``tool_use`` when it called functions)."""
-    status = response.get("status")
-    if status == "completed":
-        calls = any(isinstance(i, Mapping) and i.get("type") == "function_call" for i in response.get("output") or ())
-        return StopReason.tool_use if calls else StopReason.end_turn
-    if status == "cancelled":
-        return StopReason.cancelled
-    if status == "failed":
-        return StopReason.error
-    if status == "incomplete":
-        reason = (response.get("status_details") or {}).get("reason")
-        return _INCOMPLETE.get(str(reason), StopReason.unknown)
-    return StopReason.unknown
-
-
-def server_error(error: Mapping[str, Any]) -> RealtimeServerError:
-    """The typed error for the ``error`` object of an ``error`` event: message, code, param, event id."""
-    return RealtimeServerError(
-        str(error.get("message") or "the realtime server reported an error"),
-        type=error.get("type"),
-        code=error.get("code"),
-        param=error.get("param"),
-        event_id=error.get("event_id"),
-        body=json.dumps(error)[:2000],
-    )
-
-
-def usage_of(response: Mapping[str, Any]) -> Usage | None:
-    """The response's token counts (cached input as ``cache_read_tokens``), where it reports any."""
-    usage = response.get("usage")
-    if not isinstance(usage, Mapping):
-        return None
-    details = usage.get("input_token_details") or {}
-    return Usage.reported(
-        int(usage.get("input_tokens") or 0),
-        int(usage.get("output_tokens") or 0),
-        cache_read_tokens=int(details.get("cached_tokens") or 0),
-    )
-
-
-def replay_item(item: Mapping[str, Any], text: str | None) -> dict[str, Any] | None:
-    """``item`` as a ``conversation.item.create`` can send it to a new session, or None if it cannot be.
-
-    Audio is not resent: a user's speech goes as its transcript (``text``), an assistant's as the
-    transcript of what it said. A spoken user turn without a transcript (transcription off) is lost.
-    """
-    kind = item.get("type")
-    base = {"id": item["id"], "type": kind}
-    if kind == "function_call":
-        return {
-            **base,
-            "call_id": item.get("call_id"),
-            "name": item.get("name"),
-            "arguments": item.get("arguments", ""),
-        }
-    if kind == "function_call_output":
-        return {**base, "call_id": item.get("call_id"), "output": item.get("output", "")}
-    if kind != "message":
-        return None
-    role = item.get("role")
-    parts = []
-    for part in item.get("content") or ():
-        if part.get("type") in ("input_text", "input_image") or (role == "system" and part.get("type") == "input_text"):
-            parts.append({k: v for k, v in part.items() if k in ("type", "text", "image_url", "detail")})
-    if text:
-        parts.append({"type": "output_text" if role == "assistant" else "input_text", "text": text})
-    return {**base, "role": role, "content": parts} if parts else None
-
-
-def _new_id() -> str:
-    return f"omni_{uuid.uuid4().hex[:24]}"
 
 
 class RealtimeProtocol:
@@ -165,6 +70,8 @@ class RealtimeProtocol:
         self.expired = False
         #: The active response's id (``response.created`` seen, ``response.done`` not yet).
         self.response_id: str | None = None
+        #: A ``response.create`` was sent and no ``response.created`` has answered it yet.
+        self.asked = False
         self._seq = itertools.count(1)
         self._sent: dict[str, str] = {}
         self._buffered = 0
@@ -174,11 +81,7 @@ class RealtimeProtocol:
         self._args_seen: set[str] = set()
         self._answered: set[str] = set()
         self._awaiting: set[str] = set()
-        self._audio_item: tuple[str, int] | None = None
-        #: Items whose audio the caller cut off: deltas still in flight for them are dropped.
-        self._muted: set[str] = set()
-        self._delivered = 0
-        self._played_ms: int | None = None
+        self.playback = Playback(output_format)
         #: The conversation so far by item id, in order, and the text each item's audio carried.
         self.items: dict[str, dict[str, Any]] = {}
         self.texts: dict[str, str] = {}
@@ -186,8 +89,8 @@ class RealtimeProtocol:
 
     @property
     def between_turns(self) -> bool:
-        """No response is active, and none is owed (tool results awaited, a response deferred)."""
-        return self.response_id is None and not self._awaiting and not self._want_response
+        """No response is active, and none is owed (tool results awaited, a response asked or deferred)."""
+        return self.response_id is None and not (self._awaiting or self._want_response or self.asked)
 
     # ── client side ─────────────────────────────────────────────────────────────────────────────
 
@@ -214,7 +117,7 @@ class RealtimeProtocol:
         parts: list[dict[str, Any]] = []
         for block in blocks:
             if isinstance(block, AudioBlock):
-                self._check_audio(block.media_type)
+                self.input.check(block.media_type)
                 if (event := self.audio(block.data)) is not None:
                     out.append(event)
             elif isinstance(block, TextBlock):
@@ -225,19 +128,11 @@ class RealtimeProtocol:
             else:
                 raise ConfigurationError(f"a realtime session takes audio, text and images, not {type(block).__name__}")
         if parts:
-            item: dict[str, Any] = {"id": _new_id(), "type": "message", "role": "user", "content": parts}
+            item: dict[str, Any] = {"id": new_item_id(), "type": "message", "role": "user", "content": parts}
             self.items[item["id"]] = item
             self._fresh_input = True
             out.append(self.event("conversation.item.create", item=item))
         return out
-
-    def _check_audio(self, media_type: str) -> None:
-        # ``audio/pcm`` alone is taken to mean the rate the session was opened with.
-        if media_type != self.input.media_type and media_type != self.input.wire["type"]:
-            raise ConfigurationError(
-                f"audio of type {media_type!r} sent to a session opened with input_audio_format="
-                f"{self.input.media_type!r}"
-            )
 
     def commit(self) -> list[dict[str, Any]]:
         """End of the user's turn: commit buffered audio (manual turns only, never an empty buffer) and
@@ -264,28 +159,19 @@ class RealtimeProtocol:
 
     def mark_played(self, played_ms: int) -> None:
         """How much of the current assistant audio item the caller's speaker has played, in ms."""
-        if not isinstance(played_ms, int) or isinstance(played_ms, bool) or played_ms < 0:
-            raise ConfigurationError(f"played_ms must be a whole number of milliseconds >= 0, got {played_ms!r}")
-        self._played_ms = played_ms
+        self.playback.mark_played(played_ms)
 
     def _truncate(self, *, force: bool) -> list[dict[str, Any]]:
         """A truncate of the current audio item at what was heard; only where it cuts something."""
-        if self._audio_item is None:
+        cut = self.playback.cut(force=force)
+        if cut is None:
             return []
-        delivered = self.output.ms(self._delivered)
-        heard = delivered if self._played_ms is None else min(self._played_ms, delivered)
-        if not force and heard >= delivered:
-            return []
-        item_id, content_index = self._audio_item
-        self._audio_item = None
-        self._muted.add(item_id)
-        return [
-            self.event("conversation.item.truncate", item_id=item_id, content_index=content_index, audio_end_ms=heard)
-        ]
+        item_id, index, end = cut
+        return [self.event("conversation.item.truncate", item_id=item_id, content_index=index, audio_end_ms=end)]
 
     def tool_result(self, call_id: str, output: str) -> list[dict[str, Any]]:
         """The call's output as an item, then one ``response.create`` once every call has its output."""
-        item = {"id": _new_id(), "type": "function_call_output", "call_id": call_id, "output": output}
+        item = {"id": new_item_id(), "type": "function_call_output", "call_id": call_id, "output": output}
         self.items[item["id"]] = item
         out = [self.event("conversation.item.create", item=item)]
         self._answered.add(call_id)
@@ -301,10 +187,12 @@ class RealtimeProtocol:
             self._want_response = True  # sent when the active response is done
             return []
         self._fresh_input = False
+        self.asked = True
         return [self.event("response.create")]
 
     def replay(self) -> list[dict[str, Any]]:
-        """``conversation.item.create`` events that re-create the conversation so far on a new session."""
+        """``conversation.item.create`` events that re-create the conversation so far on a new session,
+        and the ``response.create`` that the old one swallowed (sent, never answered), if any."""
         out = []
         for item_id, item in self.items.items():
             replayed = replay_item(item, self.texts.get(item_id))
@@ -312,12 +200,14 @@ class RealtimeProtocol:
                 logger.info("realtime: item %s (%s) cannot be replayed and is left out", item_id, item.get("type"))
                 continue
             out.append(self.event("conversation.item.create", item=replayed))
+        if self.asked:
+            out.append(self.event("response.create"))
         return out
 
     def connection_lost(self) -> list[StreamEvent]:
         """Events that close what the lost connection left open: a cut response ends with ``error``."""
         self._buffered = 0
-        self._audio_item = None
+        self.playback.item = None
         self._calls.clear()
         if self.response_id is None:
             return []
@@ -377,13 +267,11 @@ class RealtimeProtocol:
 
     def _on_audio(self, event: dict[str, Any]) -> list[StreamEvent]:
         key = (event.get("item_id", ""), event.get("content_index", 0))
-        if key[0] in self._muted:
+        if key[0] in self.playback.muted:
             return []
         wire = base64.b64decode(event["delta"])
         data = self._out.convert(wire) if self._out is not None else wire
-        if self._audio_item != key:
-            self._audio_item, self._delivered, self._played_ms = key, 0, None
-        self._delivered += len(data) // 2 if self.output.pcm else len(data)
+        self.playback.deliver(key, data)
         return [AudioOutputDelta(data, self.output.media_type)] if data else []
 
     def _on_transcript(self, event: dict[str, Any]) -> list[StreamEvent]:
@@ -437,7 +325,7 @@ class RealtimeProtocol:
 
     def _on_response_created(self, event: dict[str, Any]) -> list[StreamEvent]:
         self.response_id = event["response"].get("id") or "response"
-        self._fresh_input = False
+        self._fresh_input = self.asked = False
         self._calls.clear()
         self._args_seen.clear()
         return [ProviderEvent(_PROVIDER, "response.created", event)]
@@ -452,8 +340,8 @@ class RealtimeProtocol:
         if reason is StopReason.error:
             logger.warning("realtime: response %s failed: %s", response.get("id"), response.get("status_details"))
         if self._want_response or (reason is StopReason.tool_use and not self._awaiting):
-            self._want_response = False
-            self._fresh_input = False
+            self._want_response = self._fresh_input = False
+            self.asked = True
             self.outbox.append(self.event("response.create"))
         return [ProviderEvent(_PROVIDER, "response.done", event), TurnComplete(reason, usage_of(response))]
 
@@ -509,7 +397,7 @@ class RealtimeProtocol:
             return []
         if code in BENIGN_CODES or origin in _RACY:
             if code == "conversation_already_has_active_response" and origin == "response.create":
-                self._want_response = True
+                self._want_response, self.asked = True, False
             logger.info("realtime: %s (answering %s): %s", code, origin, error.get("message"))
             return []
         return [Error(server_error(error))]

@@ -34,6 +34,13 @@ class AudioFormat:
     #: Linear 16-bit PCM, converted between ``rate`` and :data:`WIRE_RATE`; G.711 passes through.
     pcm: bool
 
+    def check(self, media_type: str) -> None:
+        """Refuse audio of another type than the session's (``audio/pcm`` alone means the session's rate)."""
+        if media_type != self.media_type and media_type != self.wire["type"]:
+            raise ConfigurationError(
+                f"audio of type {media_type!r} sent to a session opened with input_audio_format={self.media_type!r}"
+            )
+
     def ms(self, frames: int) -> int:
         """Milliseconds of ``frames`` samples at the caller's rate, rounded down (never past the audio)."""
         return frames * 1000 // self.rate
@@ -131,7 +138,9 @@ def session_body(
     audio_in: dict[str, Any] = {"format": dict(input_format.wire), "turn_detection": turn}
     if transcription_model is not None:
         audio_in["transcription"] = {"model": transcription_model}
-    audio_in["noise_reduction"] = None if noise_reduction is None else {"type": noise_reduction}
+    if noise_reduction is not None:
+        # Left out when off (the server's default is off; the schema has no null for it).
+        audio_in["noise_reduction"] = {"type": noise_reduction}
     audio_out: dict[str, Any] = {"format": dict(output_format.wire)}
     if voice is not None:
         audio_out["voice"] = voice
