@@ -214,7 +214,7 @@ async def test_spoken_input_at_16k_and_a_spoken_reply_at_16k(emulator: Emulator)
     assert user == "Good morning." and said == "You said: Good morning."
     audio = [e for e in events if isinstance(e, AudioOutputDelta)]
     assert all(e.media_type == "audio/pcm;rate=16000" for e in audio)
-    samples = np.frombuffer(pcm_of(events), "<i2").astype(np.float32) / 32768
+    samples = np.frombuffer(pcm_of(events), "<i2").astype(np.float32) / np.float32(32768)
     # The reply, resampled to 16 kHz, still decodes: same pitch, same timing.
     assert [b.text for b in decode_speech(samples, 16000)] == ["You said: Good morning."]
 
@@ -431,7 +431,7 @@ async def test_every_event_both_ways_validates_against_the_spec(emulator: Emulat
     } <= kinds
     for event in received:
         assert realtime_schema_errors(event, "server") == [], event["type"]
-    for event in emulator.state.realtime_events:
-        if event["type"] == "input_audio_buffer.append":
-            event = {**event, "audio": "AAAA"}
-        assert realtime_schema_errors(event, "client") == [], event["type"]
+    for client in emulator.state.realtime_events:
+        if client["type"] == "input_audio_buffer.append":
+            client = {**client, "audio": "AAAA"}
+        assert realtime_schema_errors(client, "client") == [], client["type"]

@@ -93,7 +93,7 @@ def test_audio_out_at_16k_names_the_callers_format_and_keeps_duration() -> None:
     got = b"".join(e.data for _ in range(10) for e in p.receive(_audio()) if isinstance(e, AudioOutputDelta))
     # 10 x 100 ms at 24 kHz is 1 s: 16000 samples at 16 kHz, less the filter's sub-ms hold.
     assert 16000 - 16 <= len(got) // 2 <= 16000
-    assert all(e.media_type == "audio/pcm;rate=16000" for e in p.receive(_audio()))
+    assert all(isinstance(e, AudioOutputDelta) and e.media_type == "audio/pcm;rate=16000" for e in p.receive(_audio()))
 
 
 @pytest.mark.parametrize(
