@@ -416,10 +416,10 @@ async def test_every_event_both_ways_validates_against_the_spec(emulator: Emulat
         await say(session, speech("What is the weather in Oslo?", 16000))
         calls = [e for e in await turn(session.events()) if isinstance(e, ToolUseStart)]
         await session.send_tool_result(calls[0].tool_use_id, calls[0].name, "rain")
-        async for event in session.events():
-            if isinstance(event, AudioOutputDelta):
+        async for seen in session.events():
+            if isinstance(seen, AudioOutputDelta):
                 await session.interrupt()
-            if isinstance(event, TurnComplete):
+            if isinstance(seen, TurnComplete):
                 break
     finally:
         await session.close()
@@ -429,8 +429,8 @@ async def test_every_event_both_ways_validates_against_the_spec(emulator: Emulat
         "response.function_call_arguments.done",
         "conversation.item.truncated",
     } <= kinds
-    for event in received:
-        assert realtime_schema_errors(event, "server") == [], event["type"]
+    for server in received:
+        assert realtime_schema_errors(server, "server") == [], server["type"]
     for client in emulator.state.realtime_events:
         if client["type"] == "input_audio_buffer.append":
             client = {**client, "audio": "AAAA"}
