@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import numpy as np
+import openai
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
@@ -272,11 +273,12 @@ async def test_faults_close_with_a_code_and_expire_the_session(emulator: Emulato
 
 
 async def test_the_official_openai_sdk_holds_a_session(emulator: Emulator) -> None:
-    openai = pytest.importorskip("openai")  # a test dependency; present whenever `make test` runs
     client = openai.AsyncOpenAI(api_key="sk-sdk-test", base_url=emulator.base_url)
     async with client.realtime.connect(model="gpt-realtime") as conn:
-        await conn.session.update(session={"type": "realtime", "output_modalities": ["text"], "tools": [WEATHER]})
-        await conn.conversation.item.create(item=_user("What is the weather in Rome?"))
+        tool: Any = WEATHER  # the SDK's TypedDicts, in the plain dicts every other test here uses
+        await conn.session.update(session={"type": "realtime", "output_modalities": ["text"], "tools": [tool]})
+        question: Any = _user("What is the weather in Rome?")
+        await conn.conversation.item.create(item=question)
         await conn.response.create()
         calls = []
         async with asyncio.timeout(10):
@@ -287,7 +289,7 @@ async def test_the_official_openai_sdk_holds_a_session(emulator: Emulator) -> No
                     break
         assert [c.name for c in calls] == ["get_weather"]
         await conn.conversation.item.create(
-            item={"type": "function_call_output", "call_id": calls[0].call_id, "output": "hot"}
+            item={"type": "function_call_output", "call_id": str(calls[0].call_id), "output": "hot"}
         )
         await conn.response.create()
         text = ""
