@@ -435,3 +435,61 @@ async def test_every_event_both_ways_validates_against_the_spec(emulator: Emulat
         if client["type"] == "input_audio_buffer.append":
             client = {**client, "audio": "AAAA"}
         assert realtime_schema_errors(client, "client") == [], client["type"]
+
+
+# ── a dead connection is found by ping timeout ───────────────────────────────────────────────────
+
+
+class FreezingProxy:
+    """A TCP proxy to the emulator whose existing connections can go silent (a dead network path)."""
+
+    def __init__(self, port: int) -> None:
+        self.port, self.frozen, self.server = port, False, None
+        self.links: list[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = []
+
+    async def __aenter__(self) -> str:
+        self.server = await asyncio.start_server(self._link, "127.0.0.1", 0)  # type: ignore[assignment]
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}/v1"
+
+    async def __aexit__(self, *exc: object) -> None:
+        for a, b in self.links:
+            a.close()
+            b.close()
+        assert self.server is not None
+        self.server.close()
+
+    async def _link(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.port)
+        self.links.append((writer, up_writer))
+        born_frozen = len(self.links) > 1  # later connections are healthy
+
+        async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            while data := await src.read(65536):
+                if self.frozen and not born_frozen:
+                    continue  # swallowed: the path is dead, and nobody says so
+                dst.write(data)
+                await dst.drain()
+            dst.close()  # an end on one side ends the other, as on a real path
+
+        await asyncio.gather(pump(reader, up_writer), pump(up_reader, writer), return_exceptions=True)
+
+
+async def test_a_silent_dead_connection_is_found_by_ping_and_replaced(emulator: Emulator) -> None:
+    proxy = FreezingProxy(int(emulator.base_url.split(":")[2].split("/")[0]))
+    async with proxy as base_url:
+        t = OpenAIRealtimeTransport(base_url=base_url, api_key=KEY, retry=FAST, ping_interval=0.1, ping_timeout=0.3)
+        session = await t.connect(system="", tools=[])
+        try:
+            proxy.frozen = True
+            async with asyncio.timeout(10):
+                async for event in session.events():
+                    if isinstance(event, ProviderEvent) and event.kind == "session.reconnected":
+                        break
+            await session.send(TextBlock(text="Still there?"))
+            await session.commit()
+            events = await turn(session.events(), StopReason.end_turn)
+        finally:
+            await session.close()
+    assert session.reconnects == 1
+    assert "".join(e.delta for e in events if isinstance(e, TranscriptDelta)) == "You said: Still there."

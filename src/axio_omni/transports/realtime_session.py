@@ -65,8 +65,9 @@ class Link:
     max_size: int
     ping_interval: float | None
     ping_timeout: float | None
-    #: How long closing waits for the server's close frame; a replaced connection is not worth more.
-    close_timeout: float = 2.0
+    #: How long closing waits for the server's answer: also how long a connection whose pings went
+    #: unanswered holds on before it counts as dropped.
+    close_timeout: float = 1.0
 
     async def open(self) -> ClientConnection:
         return await open_websocket(
