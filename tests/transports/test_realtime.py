@@ -444,20 +444,20 @@ class FreezingProxy:
     """A TCP proxy to the emulator whose existing connections can go silent (a dead network path)."""
 
     def __init__(self, port: int) -> None:
-        self.port, self.frozen, self.server = port, False, None
+        self.port, self.frozen = port, False
+        self.server: asyncio.Server | None = None
         self.links: list[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = []
 
     async def __aenter__(self) -> str:
-        self.server = await asyncio.start_server(self._link, "127.0.0.1", 0)  # type: ignore[assignment]
-        assert self.server is not None
-        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}/v1"
+        self.server = server = await asyncio.start_server(self._link, "127.0.0.1", 0)
+        return f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1"
 
     async def __aexit__(self, *exc: object) -> None:
         for a, b in self.links:
             a.close()
             b.close()
-        assert self.server is not None
-        self.server.close()
+        if self.server is not None:
+            self.server.close()
 
     async def _link(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.port)
