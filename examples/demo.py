@@ -1,6 +1,7 @@
 """The offline demo against the emulator: an axio Agent with a tool streaming through OpenAITransport,
-a small retrieval step through OpenAIEmbeddingTransport, and a spoken round trip (TTS to a WAV
-file, then STT back).
+a small retrieval step through OpenAIEmbeddingTransport, a spoken round trip (TTS to a WAV
+file, then STT back), and a realtime voice turn (``voice_loop.py``: a 16 kHz question in, a tool
+call, the reply's transcript as it streams and its audio to a WAV file).
 
 Run with ``make demo``. No key and no network: the emulator listens on a loopback port.
 """
@@ -17,6 +18,7 @@ from axio.agent import Agent
 from axio.context import MemoryContextStore
 from axio.events import IterationStart, SessionEndEvent, TextDelta, ToolResult, ToolUseStart
 from axio.tool import Tool
+from voice_loop import main as voice_turn
 
 from axio_omni import (
     OpenAIEmbeddingTransport,
@@ -66,6 +68,8 @@ async def main() -> None:
             OpenAITTSTransport(base_url=emu.base_url, response_format="wav", pool=pool),
             OpenAISTTTransport(base_url=emu.base_url, pool=pool),
         )
+    say("\nrealtime> a spoken question at 16 kHz from examples/data/question-16k.wav")
+    await voice_turn(say)
 
 
 DOCUMENTS = [

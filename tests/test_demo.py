@@ -20,6 +20,9 @@ def test_demo_streams_a_tool_round_trip_offline() -> None:
     assert "stop: end_turn; usage:" in out
     assert "best match: 'Sourdough bread needs a starter, flour, water and patience.'" in out
     assert "heard>  'Speech made offline comes back as the same words.' (same words)" in out
+    assert "user> What is the weather in Paris?\n(calls get_weather)\n" in out
+    assert "assistant> Here is what I found: 18 degrees and sunny in Paris.\n" in out
+    assert "reply audio> " in out and "at 24000 Hz)" in out
 
 
 def test_console_script_is_installed() -> None:
