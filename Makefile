@@ -72,6 +72,7 @@ bench: $(SERVERS)
 	$(PY) benchmarks/bench_embed.py
 	$(PY) benchmarks/bench_audio.py
 	$(PY) benchmarks/bench_pool.py
+	$(PY) benchmarks/bench_realtime.py
 
 clean:
 	rm -rf $(VENV) $(SPEECH) .mypy_cache .pytest_cache .ruff_cache .hypothesis

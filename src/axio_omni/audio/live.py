@@ -17,7 +17,6 @@ import math
 
 import numpy as np
 import numpy.typing as npt
-from numpy.lib.stride_tricks import sliding_window_view
 
 from .pcm import Samples
 
@@ -39,18 +38,23 @@ def live_delay_ms(src_rate: int, dst_rate: int) -> float:
 
 
 def _bank(up: int, down: int) -> tuple[npt.NDArray[np.float32], int]:
-    """The filter as ``up`` phases of ``taps`` coefficients each, and ``taps``."""
+    """The filter as one matrix over a period of ``up`` outputs, and the number of taps per output.
+
+    Output ``k*up + o`` sits ``o*down/up`` inputs into period ``k``: its taps occupy column ``o``,
+    shifted down by ``o*down//up`` rows, so a period's outputs are one window times this matrix.
+    """
     scale = min(1.0, up / down)  # below 1 when downsampling: the sinc widens to cut the lower Nyquist
     taps = 2 * math.ceil(_HALF_WIDTH / scale)
-    # Phase p holds the taps for an output that falls p/up of an input sample after its base.
+    matrix = np.zeros((taps + (up - 1) * down // up, up), np.float64)
     offsets = np.arange(taps) - (taps // 2 - 1)
-    phases = np.arange(up)[:, None] / up
-    x = offsets[None, :] - phases
-    # The Kaiser window evaluated at each tap's own distance, which differs per phase.
-    w = np.i0(_BETA * np.sqrt(np.clip(1.0 - (2.0 * x / taps) ** 2, 0.0, None))) / np.i0(_BETA)
-    bank = scale * _CUTOFF * np.sinc(scale * _CUTOFF * x) * w
-    bank /= bank.sum(axis=1, keepdims=True)  # unit gain at DC for every phase
-    return bank.astype(np.float32), taps
+    for o in range(up):
+        x = offsets - ((o * down) % up) / up  # each tap's distance from the output, in input samples
+        # The Kaiser window evaluated at each tap's own distance, which differs per phase.
+        w = np.i0(_BETA * np.sqrt(np.clip(1.0 - (2.0 * x / taps) ** 2, 0.0, None))) / np.i0(_BETA)
+        h = scale * _CUTOFF * np.sinc(scale * _CUTOFF * x) * w
+        shift = o * down // up
+        matrix[shift : shift + taps, o] = h / h.sum()  # unit gain at DC for every phase
+    return matrix.astype(np.float32), taps
 
 
 class LiveResampler:
@@ -89,23 +93,32 @@ class LiveResampler:
         self._history = np.zeros(0, np.float32)
         return out
 
+    def _periods(self, data: Samples, first: int, final: int) -> Samples:
+        """Every output of periods ``first`` to ``final``; inputs outside ``data`` read as silence
+        (only outputs the caller drops ever read them)."""
+        down, taps, width = self._down, self._taps, self._bank.shape[0]
+        start = first * down - (taps // 2 - 1) - self._consumed  # the first window's place in ``data``
+        end = final * down - (taps // 2 - 1) - self._consumed + width
+        front, back = max(0, -start), max(0, end - len(data))
+        if front or back:
+            data = np.concatenate((np.zeros(front, np.float32), data, np.zeros(back, np.float32)))
+        data = np.ascontiguousarray(data, np.float32)
+        # The windows as a view (rows ``down`` inputs apart), copied once: a product over a strided
+        # view runs outside BLAS, twice as slow as the copy and the product together.
+        rows = np.ndarray((final - first + 1, width), np.float32, data, (start + front) * 4, (down * 4, 4))
+        periods: Samples = (np.ascontiguousarray(rows) @ self._bank).reshape(-1)
+        return periods
+
     def _run(self, data: Samples) -> Samples:
         up, down, taps = self._up, self._down, self._taps
         # Output n sits at input position n*down/up; it needs inputs base-(taps/2-1) .. base+taps/2.
         available = self._consumed + len(data)  # absolute index one past the last input held
         # The last output whose window is complete: floor(n*down/up) <= available - taps/2 - 1.
         last = ((available - taps // 2) * up - 1) // down
-        count = last + 1 - self._next
-        out = np.empty(max(count, 0), np.float32)
-        if count > 0:
-            windows = sliding_window_view(data, taps)
-            # Outputs up apart share a phase and sit down inputs apart: one strided product per phase.
-            for o in range(min(up, count)):
-                n0 = self._next + o
-                start = n0 * down // up - (taps // 2 - 1) - self._consumed
-                # The strided view is copied first: a product over it runs outside BLAS, twice as slow.
-                rows = np.ascontiguousarray(windows[start::down][: len(out[o::up])])
-                out[o::up] = rows @ self._bank[(n0 * down) % up]
+        if last < self._next:
+            out = np.zeros(0, np.float32)
+        else:
+            out = self._periods(data, self._next // up, last // up)[self._next % up :][: last + 1 - self._next]
             self._next = last + 1
         # Keep what the next output still needs.
         keep_from = self._next * down // up - (taps // 2 - 1) - self._consumed
@@ -155,4 +168,6 @@ class LivePcm:
 
     def _pack(self, samples: Samples) -> bytes:
         self.frames_out += len(samples)
-        return np.clip(np.rint(samples), -32768, 32767).astype("<i2").tobytes()
+        np.rint(samples, out=samples)  # in place: the samples are this converter's own
+        np.clip(samples, -32768, 32767, out=samples)
+        return samples.astype("<i2").tobytes()
