@@ -125,5 +125,5 @@ async def handle_realtime(request: web.Request) -> web.StreamResponse:
             if out.closed:
                 break
     finally:
-        await conversation.stop()
+        await conversation.stop(finish=out.closed)
     return ws

@@ -277,11 +277,16 @@ class Conversation:
         if self.response is not None and self.response.cancel_reason is None:
             self.response.cancel_reason = reason
 
-    async def stop(self) -> None:
-        """The socket is gone: end the response task without a word."""
-        if self.response is not None and self.response.task is not None:
-            self.response.task.cancel()
-            await asyncio.gather(self.response.task, return_exceptions=True)
+    async def stop(self, *, finish: bool = False) -> None:
+        """The socket is gone: end the response task without a word; with ``finish``, let it end
+        itself first (it is closing the socket with a scripted code, and a cancel would lose the code)."""
+        task = self.response.task if self.response is not None else None
+        if task is None:
+            return
+        if finish:
+            await asyncio.wait([task], timeout=5.0)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
 
     def _stream_context(self) -> StreamContext:
         return StreamContext(self.emit, self.pace, self.session, self.items, self.audio_ms, self.seconds)
