@@ -198,28 +198,22 @@ class Conversation:
                 return f"Tool call ID '{item.get('call_id')}' not found in conversation.", "item.call_id"
         return None
 
-    async def _item_retrieve(self, event: dict[str, Any], eid: Any) -> None:
+    async def _existing(self, event: dict[str, Any], eid: Any) -> dict[str, Any] | None:
+        """The item ``event`` names, or None after answering with OpenAI's ``item_not_found``."""
         item = self._find(event.get("item_id"))
         if item is None:
-            await self.emit(
-                _error(
-                    "item_not_found", f"Item with id '{event.get('item_id')}' not found.", param="item_id", event_id=eid
-                )
-            )
-            return
-        await self.emit({"type": "conversation.item.retrieved", "item": item})
+            message = f"Item with id '{event.get('item_id')}' not found."
+            await self.emit(_error("item_not_found", message, param="item_id", event_id=eid))
+        return item
+
+    async def _item_retrieve(self, event: dict[str, Any], eid: Any) -> None:
+        if (item := await self._existing(event, eid)) is not None:
+            await self.emit({"type": "conversation.item.retrieved", "item": item})
 
     async def _item_delete(self, event: dict[str, Any], eid: Any) -> None:
-        item = self._find(event.get("item_id"))
-        if item is None:
-            await self.emit(
-                _error(
-                    "item_not_found", f"Item with id '{event.get('item_id')}' not found.", param="item_id", event_id=eid
-                )
-            )
-            return
-        self.items.remove(item)
-        await self.emit({"type": "conversation.item.deleted", "item_id": item["id"]})
+        if (item := await self._existing(event, eid)) is not None:
+            self.items.remove(item)
+            await self.emit({"type": "conversation.item.deleted", "item_id": item["id"]})
 
     async def _item_truncate(self, event: dict[str, Any], eid: Any) -> None:
         item_id, index, end = event.get("item_id"), event.get("content_index"), event.get("audio_end_ms")
