@@ -26,6 +26,7 @@ from axio.types import StopReason, Usage
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from axio_omni.audio.live import LivePcm
 from axio_omni.errors import ConfigurationError, MalformedResponseError, RealtimeServerError
 from axio_omni.wire.realtime import RealtimeProtocol
 from axio_omni.wire.realtime_items import replay_item, stop_reason
@@ -33,10 +34,13 @@ from axio_omni.wire.realtime_session import audio_format
 
 
 def _proto(inp: str = "audio/pcm;rate=24000", out: str = "audio/pcm;rate=24000", **kw: Any) -> RealtimeProtocol:
+    fmt_in, fmt_out = audio_format(inp, direction="input"), audio_format(out, direction="output")
     return RealtimeProtocol(
-        input_format=audio_format(inp, direction="input"),
-        output_format=audio_format(out, direction="output"),
+        input_format=fmt_in,
+        output_format=fmt_out,
         manual_turns=kw.pop("manual_turns", False),
+        convert_in=LivePcm(fmt_in.rate, 24000),
+        convert_out=LivePcm(24000, fmt_out.rate),
         **kw,
     )
 

@@ -19,10 +19,11 @@ from typing import Any, ClassVar, Literal
 from axio.tool import Tool
 from axio.transport import RealtimeTransport
 
+from ..audio.live import LivePcm
 from ..errors import ConfigurationError
 from ..rules import Choice, Flag, JsonMap, Number, Text, Url, setting
 from ..wire.realtime import RealtimeProtocol
-from ..wire.realtime_session import audio_format, session_body, turn_detection
+from ..wire.realtime_session import WIRE_RATE, audio_format, session_body, turn_detection
 from .base import HTTPTransport
 from .realtime_session import Link, OpenAIRealtimeSession
 
@@ -174,6 +175,9 @@ class OpenAIRealtimeTransport(HTTPTransport, RealtimeTransport):
             output_format=fmt_out,
             manual_turns=not self.server_vad,
             barge_in=self.server_vad and self.vad_interrupt_response,
+            # Linear PCM always goes through a converter, at equal rates too: it carries odd bytes over.
+            convert_in=LivePcm(fmt_in.rate, WIRE_RATE) if fmt_in.pcm else None,
+            convert_out=LivePcm(WIRE_RATE, fmt_out.rate) if fmt_out.pcm else None,
         )
         return self._link(), protocol, body
 

@@ -21,7 +21,7 @@ import binascii
 import itertools
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from axio.blocks import AudioBlock, ContentBlock, ImageBlock, TextBlock
 from axio.events import (
@@ -39,12 +39,11 @@ from axio.events import (
 )
 from axio.types import StopReason
 
-from ..audio.live import LivePcm
 from ..errors import ConfigurationError, MalformedResponseError
 from .realtime_items import BENIGN_CODES, Playback, new_item_id, replay_item, server_error, stop_reason, usage_of
-from .realtime_session import WIRE_RATE, AudioFormat
+from .realtime_session import AudioFormat
 
-__all__ = ["RealtimeProtocol"]
+__all__ = ["Converter", "RealtimeProtocol"]
 
 logger = logging.getLogger("axio_omni.realtime")
 
@@ -53,17 +52,30 @@ _RACY = frozenset({"response.cancel", "conversation.item.truncate"})
 _PROVIDER = "openai"
 
 
+class Converter(Protocol):
+    """Audio bytes from one format to another, chunk by chunk (``audio.live.LivePcm``)."""
+
+    def convert(self, data: bytes) -> bytes: ...
+
+
 class RealtimeProtocol:
     """One realtime conversation's state, across however many connections carry it."""
 
     def __init__(
-        self, *, input_format: AudioFormat, output_format: AudioFormat, manual_turns: bool, barge_in: bool = True
+        self,
+        *,
+        input_format: AudioFormat,
+        output_format: AudioFormat,
+        manual_turns: bool,
+        barge_in: bool = True,
+        convert_in: Converter | None = None,
+        convert_out: Converter | None = None,
     ) -> None:
         """``manual_turns``: no server VAD, so ``commit()`` commits the buffer; ``barge_in``: the server
-        cancels its reply when the user speaks, so the session truncates what the user heard."""
+        cancels its reply when the user speaks, so the session truncates what the user heard.
+        ``convert_in`` / ``convert_out`` turn the caller's audio into the wire's and back (None: as is)."""
         self.input, self.output, self.manual_turns, self.barge_in = input_format, output_format, manual_turns, barge_in
-        self._in = LivePcm(input_format.rate, WIRE_RATE) if input_format.pcm else None
-        self._out = LivePcm(WIRE_RATE, output_format.rate) if output_format.pcm else None
+        self._in, self._out = convert_in, convert_out
         #: Client events the server's events call for (a deferred ``response.create``, a truncate).
         self.outbox: list[dict[str, Any]] = []
         #: The server said the session hit its time limit (``session_expired``).

@@ -13,8 +13,8 @@ from typing import Any
 
 from axio.tool import Tool
 
-from ..audio.media import parse_media_type
 from ..errors import ConfigurationError
+from .media_type import parse_media_type
 
 __all__ = ["WIRE_RATE", "AudioFormat", "audio_format", "function_tools", "session_body", "turn_detection"]
 
