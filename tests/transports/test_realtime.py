@@ -347,6 +347,29 @@ async def test_a_1001_close_reconnects_replays_and_goes_on(emulator: Emulator) -
     assert replayed[0]["content"] == [{"type": "input_text", "text": "My name is Ada."}]
 
 
+async def test_a_mid_session_update_is_sent_and_kept_for_reconnections(emulator: Emulator) -> None:
+    session = await transport(emulator, fault="ws_close_after=3;ws_close_code=1012").connect(system="One.", tools=[])
+    try:
+        await session.update(instructions="Two.", tools=[TIME], voice="cedar", turn_detection=None)
+        await session.send(TextBlock(text="Hello."))
+        await session.commit()
+        await turn(session.events(), StopReason.end_turn)
+    finally:
+        await session.close()
+    first, change, again = sent(emulator, "session.update")
+    assert change["session"] == {
+        "type": "realtime",
+        "instructions": "Two.",
+        "tools": [
+            {"type": "function", "name": "get_time", "parameters": TIME.input_schema, "description": TIME.description}
+        ],
+        "audio": {"output": {"voice": "cedar"}, "input": {"turn_detection": None}},
+    }
+    assert realtime_schema_errors(change, "client") == []
+    assert session.reconnects == 1 and again["session"]["instructions"] == "Two."
+    assert again["session"]["audio"]["input"]["turn_detection"] is None and session.protocol.manual_turns
+
+
 async def test_a_1008_close_ends_events_with_the_typed_error(emulator: Emulator) -> None:
     session = await transport(emulator, fault="ws_close_after=3;ws_close_code=1008").connect(system="", tools=[])
     try:
