@@ -222,7 +222,7 @@ async def test_tool_calls_are_in_progress_when_added_and_completed_when_done(cli
 
 async def test_cancel_and_truncate_mid_reply(emulator: Emulator) -> None:
     url = emulator.base_url.replace("http", "ws") + "/realtime"
-    async with connect(url, additional_headers={"X-Emulator-Fault": "ws_pace=0.01"}) as ws:
+    async with connect(url, additional_headers={"X-Emulator-Fault": "ws_pace=0.03"}) as ws:
         c = Client(ws)
         await c.recv()
         await c.send("conversation.item.create", item=_user("Tell me a long story about the sea"))

@@ -237,7 +237,7 @@ async def test_interrupt_when_nothing_plays_sends_no_cancel(emulator: Emulator) 
 
 
 async def test_interrupt_mid_reply_cancels_and_truncates_within_what_was_delivered(emulator: Emulator) -> None:
-    session = await transport(emulator, fault="ws_pace=0.01").connect(system="", tools=[])
+    session = await transport(emulator, fault="ws_pace=0.03").connect(system="", tools=[])
     delivered = 0
     try:
         await session.send(TextBlock(text="Tell me a long story about the sea."))
@@ -262,7 +262,7 @@ async def test_interrupt_mid_reply_cancels_and_truncates_within_what_was_deliver
 
 
 async def test_server_barge_in_truncates_what_was_heard(emulator: Emulator) -> None:
-    session = await transport(emulator, fault="ws_pace=0.01").connect(system="", tools=[])
+    session = await transport(emulator, fault="ws_pace=0.03").connect(system="", tools=[])
     try:
         await session.send(TextBlock(text="Tell me a long story about the sea."))
         await session.commit()
@@ -425,7 +425,7 @@ async def test_close_is_idempotent_and_leaves_nothing_running(emulator: Emulator
 
 async def test_every_event_both_ways_validates_against_the_spec(emulator: Emulator) -> None:
     received: list[dict[str, Any]] = []
-    session = await transport(emulator, transcription_model="whisper-1", fault="ws_pace=0.005").connect(
+    session = await transport(emulator, transcription_model="whisper-1", fault="ws_pace=0.02").connect(
         system="", tools=[WEATHER], input_audio_format="audio/pcm;rate=16000"
     )
     original = session.protocol.receive
