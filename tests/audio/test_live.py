@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from axio_omni.audio.g711 import alaw_decode, alaw_encode, ulaw_decode, ulaw_encode
 from axio_omni.audio.live import LivePcm, LiveResampler, live_delay_ms
 
 RATES = [(16000, 24000), (24000, 16000), (48000, 24000), (44100, 24000), (8000, 24000), (24000, 48000)]
@@ -109,3 +112,21 @@ def test_pcm_bytes_are_resampled_and_counted() -> None:
     assert conv.frames_in == 16000 and conv.frames_out == 24000
     peak = np.abs(np.frombuffer(out, "<i2")).max()
     assert 16000 < peak <= 16500  # the tone's amplitude kept, nothing clipped
+
+
+# ── G.711 ────────────────────────────────────────────────────────────────────────────────────────
+
+
+@pytest.mark.parametrize(("encode", "decode"), [(ulaw_encode, ulaw_decode), (alaw_encode, alaw_decode)])
+def test_g711_round_trips_within_its_step(encode: Any, decode: Any) -> None:
+    x = np.arange(-32768, 32768, 3)
+    y = decode(encode(x)).astype(np.int64)
+    # A logarithmic code: the error grows with the level, about 1/16 (μ-law) to 1/8 (A-law) of it.
+    assert np.all(np.abs(y - x) <= np.maximum(np.abs(x) // 8, 16) + 1)
+    codes = decode(bytes(range(256)))
+    np.testing.assert_array_equal(decode(encode(codes)), codes)  # every code word survives
+
+
+def test_g711_known_code_words() -> None:
+    assert list(ulaw_decode(bytes([0xFF, 0x00, 0x80]))) == [0, -32124, 32124]
+    assert list(alaw_decode(bytes([0xD5, 0x55, 0xAA]))) == [8, -8, 32256]

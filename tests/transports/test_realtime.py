@@ -16,6 +16,7 @@ from axio.events import (
     ProviderEvent,
     SpeechStarted,
     StreamEvent,
+    TextDelta,
     ToolUseStart,
     TranscriptDelta,
     TurnComplete,
@@ -33,6 +34,7 @@ from axio_omni import (
     RetryPolicy,
     SessionClosedError,
 )
+from axio_omni.audio.g711 import alaw_decode, alaw_encode, ulaw_decode, ulaw_encode
 from axio_omni.audio.pcm import float_to_pcm16
 from axio_omni.emulator import Emulator
 from axio_omni.emulator.voice import decode_speech, encode_speech
@@ -217,6 +219,41 @@ async def test_spoken_input_at_16k_and_a_spoken_reply_at_16k(emulator: Emulator)
     samples = np.frombuffer(pcm_of(events), "<i2").astype(np.float32) / np.float32(32768)
     # The reply, resampled to 16 kHz, still decodes: same pitch, same timing.
     assert [b.text for b in decode_speech(samples, 16000)] == ["You said: Good morning."]
+
+
+@pytest.mark.parametrize(
+    ("kind", "encode", "decode"), [("audio/pcmu", ulaw_encode, ulaw_decode), ("audio/pcma", alaw_encode, alaw_decode)]
+)
+async def test_g711_passes_through_both_ways(emulator: Emulator, kind: str, encode: Any, decode: Any) -> None:
+    t = transport(emulator, transcription_model="whisper-1")
+    session = await t.connect(system="", tools=[], input_audio_format=kind, output_audio_format=kind)
+    try:
+        question = encode(np.round(np.concatenate([encode_speech("Hi.", 8000), np.zeros(8000)]) * 32767))
+        for i in range(0, len(question), 160):  # 20 ms of 8 kHz G.711
+            await session.send(AudioBlock(media_type=kind, data=question[i : i + 160]))  # type: ignore[arg-type]
+        events = await turn(session.events())
+    finally:
+        await session.close()
+    (update,) = sent(emulator, "session.update")
+    assert update["session"]["audio"]["input"]["format"] == {"type": kind}
+    assert "".join(e.delta for e in events if isinstance(e, TranscriptDelta) and e.role == "user") == "Hi."
+    audio = [e for e in events if isinstance(e, AudioOutputDelta)]
+    assert all(e.media_type == kind for e in audio)
+    samples = decode(pcm_of(events)).astype(np.float32) / np.float32(32768)
+    assert [b.text for b in decode_speech(samples, 8000)] == ["You said: Hi."]
+
+
+async def test_text_mode_replies_in_text_deltas(emulator: Emulator) -> None:
+    session = await transport(emulator, modality="text").connect(system="", tools=[])
+    try:
+        await session.send(TextBlock(text="Hello there."))
+        await session.commit()
+        events = await turn(session.events())
+    finally:
+        await session.close()
+    assert "".join(e.delta for e in events if isinstance(e, TextDelta)) == "You said: Hello there."
+    assert not any(isinstance(e, AudioOutputDelta) for e in events)
+    assert sent(emulator, "session.update")[0]["session"]["output_modalities"] == ["text"]
 
 
 # ── interruption ─────────────────────────────────────────────────────────────────────────────────

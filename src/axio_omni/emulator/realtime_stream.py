@@ -1,6 +1,7 @@
 """The streaming half of an emulated realtime response: output items, deltas, and what ends them.
 
-A spoken reply is the emulator's tone voice at 24 kHz (``voice.py``), 100 ms per audio delta, with
+A spoken reply is the emulator's tone voice (``voice.py``) at 24 kHz, or as 8 kHz G.711 when the
+session's output format says so, 100 ms per audio delta, with
 the transcript's words spread among the audio deltas; a text reply is one word per delta; a tool
 call is its item, its arguments in two deltas, and the finished item. GA event order throughout:
 ``response.output_item.added`` before any delta of its item, a function call ``in_progress`` when
@@ -16,13 +17,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+from ..audio.g711 import alaw_encode, ulaw_encode
 from ..audio.pcm import float_to_pcm16
 from .realtime_reply import Plan
 from .voice import encode_speech
 
 __all__ = ["ResponseState", "StreamContext", "stream_plan"]
-
-_CHUNK = 4800  # bytes of 24 kHz PCM16 per audio delta: 100 ms
 
 
 @dataclass(slots=True)
@@ -110,9 +112,9 @@ async def _speak(ctx: StreamContext, response: ResponseState, words: list[str], 
     kind, delta = ("audio", "response.output_audio") if audio else ("text", "response.output_text")
     said: list[str] = []
     chunks: list[bytes] = []
+    per_ms = 48  # bytes per ms of 24 kHz PCM16
     if audio:
-        pcm = float_to_pcm16(encode_speech(" ".join(words)))
-        chunks = [pcm[i : i + _CHUNK] for i in range(0, len(pcm), _CHUNK)]
+        chunks, per_ms = _voice(" ".join(words), ctx.session["audio"]["output"]["format"]["type"])
         ctx.audio_ms[item["id"]] = 0
     part: dict[str, Any] = {"type": kind, "transcript": ""} if audio else {"type": "text", "text": ""}
     going = await _open_item(ctx, response, item, index) and await _send(
@@ -128,7 +130,7 @@ async def _speak(ctx: StreamContext, response: ResponseState, words: list[str], 
             if not await _send(ctx, response, {"type": name, **base, "delta": word}):
                 break
         if step < len(chunks):
-            ctx.audio_ms[item["id"]] += len(chunks[step]) // 48
+            ctx.audio_ms[item["id"]] += len(chunks[step]) // per_ms
             if not await _send(
                 ctx, response, {"type": f"{delta}.delta", **base, "delta": base64.b64encode(chunks[step]).decode()}
             ):
@@ -147,6 +149,17 @@ async def _speak(ctx: StreamContext, response: ResponseState, words: list[str], 
     item["status"] = "completed" if response.cancel_reason is None else "incomplete"
     await _close_item(ctx, response, item, index)
     return text
+
+
+def _voice(text: str, kind: str) -> tuple[list[bytes], int]:
+    """The tone voice saying ``text`` in 100 ms pieces (24 kHz PCM16, or 8 kHz G.711), and bytes per ms."""
+    if kind == "audio/pcm":
+        pcm, per_ms = float_to_pcm16(encode_speech(text)), 48
+    else:
+        samples = np.round(np.clip(encode_speech(text, 8000), -1, 1) * 32767)
+        pcm, per_ms = (ulaw_encode if kind == "audio/pcmu" else alaw_encode)(samples), 8
+    step = 100 * per_ms
+    return [pcm[i : i + step] for i in range(0, len(pcm), step)], per_ms
 
 
 def _usage(ctx: StreamContext, text_out: str, audio_ms: int) -> dict[str, Any]:

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from ..audio.g711 import alaw_decode, ulaw_decode
+from ..audio.live import LiveResampler
 from .realtime_config import apply_update
 from .realtime_reply import plan_reply
 from .realtime_stream import ResponseState, StreamContext, stream_plan
@@ -56,6 +58,7 @@ class Conversation:
         self.seconds: dict[str, float] = {}
         self.audio_ms: dict[str, int] = {}
         self._pending_item = _id("item")
+        self._g711: tuple[str, LiveResampler] | None = None
 
     # ── client events ───────────────────────────────────────────────────────────────────────────
 
@@ -75,6 +78,16 @@ class Conversation:
         self.vad = self._make_vad()
         await self.emit({"type": "session.updated", "session": self.session})
 
+    def _wire_pcm(self, data: bytes) -> bytes:
+        """Appended audio as 24 kHz PCM16: G.711 (8 kHz) decoded and resampled, PCM as it is."""
+        kind = self.session["audio"]["input"]["format"]["type"]
+        if kind == "audio/pcm":
+            return data
+        if self._g711 is None or self._g711[0] != kind:
+            self._g711 = (kind, LiveResampler(8000, RATE))
+        samples = (ulaw_decode if kind == "audio/pcmu" else alaw_decode)(data).astype(np.float32)
+        return np.clip(np.rint(self._g711[1].process(samples)), -32768, 32767).astype("<i2").tobytes()
+
     def _make_vad(self) -> EnergyVad | None:
         detection = self.session["audio"]["input"].get("turn_detection")
         if not detection:
@@ -91,6 +104,7 @@ class Conversation:
         except (binascii.Error, TypeError):
             await self.emit(_error("invalid_value", "audio must be base64.", param="audio", event_id=eid))
             return
+        pcm = self._wire_pcm(pcm)
         self.buffer += pcm
         if self.vad is None:
             return
