@@ -407,6 +407,43 @@ async def test_a_mid_session_update_is_sent_and_kept_for_reconnections(emulator:
     assert again["session"]["audio"]["input"]["turn_detection"] is None and session.protocol.manual_turns
 
 
+async def test_the_handshake_is_retried_on_a_503(emulator: Emulator) -> None:
+    session = await transport(emulator, fault="status=503").connect(system="", tools=[])
+    await session.close()
+    assert [r.path for r in emulator.requests] == ["/v1/realtime", "/v1/realtime"]
+
+
+async def test_with_reconnection_off_a_1001_close_ends_events(emulator: Emulator) -> None:
+    t = transport(emulator, fault="ws_close_after=3;ws_close_code=1001", reconnect_attempts=0)
+    session = await t.connect(system="", tools=[])
+    try:
+        await session.send(TextBlock(text="Hello."))
+        await session.commit()
+        async with asyncio.timeout(20):
+            events = [e async for e in session.events()]
+    finally:
+        await session.close()
+    assert isinstance(events[-1], Error) and isinstance(events[-1].exception, SessionClosedError)
+    assert events[-1].exception.close_code == 1001
+
+
+async def test_a_reconnection_refused_for_good_ends_events_with_its_typed_error(emulator: Emulator) -> None:
+    emulator.fail_next("ws_close_after=3;ws_close_code=1011")
+    emulator.fail_next("status=401", times=5)  # the key is revoked while the session runs
+    session = await transport(emulator).connect(system="", tools=[])
+    try:
+        await session.send(TextBlock(text="Hello."))
+        await session.commit()
+        async with asyncio.timeout(20):
+            events = [e async for e in session.events()]
+    finally:
+        await session.close()
+    assert isinstance(events[-1], Error) and isinstance(events[-1].exception, AuthenticationError)
+    assert KEY not in str(events[-1].exception) and session.reconnects == 0
+    with pytest.raises(AuthenticationError):
+        await session.send(TextBlock(text="late"))
+
+
 async def test_a_1008_close_ends_events_with_the_typed_error(emulator: Emulator) -> None:
     session = await transport(emulator, fault="ws_close_after=3;ws_close_code=1008").connect(system="", tools=[])
     try:

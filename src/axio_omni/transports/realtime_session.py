@@ -124,7 +124,7 @@ class OpenAIRealtimeSession(RealtimeSession):
 
     async def open(self) -> None:
         """Open and configure the first connection (``connect()`` calls this)."""
-        self._ws = await self._connect(RetryPolicy(max_retries=self._link.retry.max_retries))
+        self._ws = await self._connect(self._link.retry)
         self._opened_at = self._clock()
         self._ready.set()
 
