@@ -119,6 +119,18 @@ async def test_connect_returns_after_session_updated_with_the_whole_configuratio
         await session.close()
 
 
+async def test_org_project_and_beta_headers_only_when_asked(emulator: Emulator) -> None:
+    t = transport(emulator, organization="org-1", project="proj-2", beta_header=True, auth_scheme="api-key")
+    await (await t.connect(system="", tools=[])).close()
+    headers = emulator.requests[0].headers
+    assert (headers["OpenAI-Organization"], headers["OpenAI-Project"], headers["OpenAI-Beta"]) == (
+        "org-1",
+        "proj-2",
+        "realtime=v1",
+    )
+    assert headers["api-key"] == KEY and "Authorization" not in headers
+
+
 async def test_a_refused_session_field_raises_the_servers_error(emulator: Emulator) -> None:
     t = transport(emulator, extra_session={"bogus": 1})
     with pytest.raises(RealtimeServerError) as info:
