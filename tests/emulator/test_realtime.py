@@ -259,6 +259,27 @@ async def test_server_vad_hears_speech_commits_it_and_answers(client: Client) ->
     assert 1.5 < len(audio) / 48000 < 6  # seconds of 24 kHz speech for one short sentence
 
 
+async def test_speech_over_a_reply_cancels_it_and_the_new_turn_is_answered(emulator: Emulator) -> None:
+    url = emulator.base_url.replace("http", "ws") + "/realtime"
+    async with connect(url, additional_headers={"X-Emulator-Fault": "ws_pace=0.02"}) as ws:
+        c = Client(ws)
+        await c.recv()
+        await c.send("conversation.item.create", item=_user("Tell me a long story about the sea"))
+        await c.until("conversation.item.done")
+        await c.send("response.create")
+        await c.until("response.output_audio.delta")
+        pcm = float_to_pcm16(encode_speech("Stop.", 24000)) + bytes(24000)
+        for i in range(0, len(pcm), 4800):
+            await c.send("input_audio_buffer.append", audio=base64.b64encode(pcm[i : i + 4800]).decode())
+        first = await c.until("response.done")
+        assert first[-1]["response"]["status_details"] == {"type": "cancelled", "reason": "turn_detected"}
+        second = await c.until("response.done")
+        kinds = [e["type"] for e in first + second]
+        assert kinds.index("input_audio_buffer.speech_started") < kinds.index("input_audio_buffer.committed")
+        said = "".join(e["delta"] for e in second if e["type"] == "response.output_audio_transcript.delta")
+        assert said == "You said: Stop." and second[-1]["response"]["status"] == "completed"
+
+
 async def test_faults_close_with_a_code_and_expire_the_session(emulator: Emulator) -> None:
     url = emulator.base_url.replace("http", "ws") + "/realtime"
     async with connect(url, additional_headers={"X-Emulator-Fault": "ws_expire_after=1"}) as ws:

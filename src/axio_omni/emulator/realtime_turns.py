@@ -59,6 +59,8 @@ class Conversation:
         self.audio_ms: dict[str, int] = {}
         self._pending_item = _id("item")
         self._g711: tuple[str, LiveResampler] | None = None
+        #: Server VAD ended a turn while a reply was still ending: answer it once that reply is done.
+        self._answer_next = False
 
     # ── client events ───────────────────────────────────────────────────────────────────────────
 
@@ -129,8 +131,11 @@ class Conversation:
                     }
                 )
                 await self._commit_buffer()
-                if detection.get("create_response", True) and self.response is None:
-                    self.start_response({})
+                if detection.get("create_response", True):
+                    if self.response is None:
+                        self.start_response({})
+                    else:
+                        self._answer_next = True  # the reply the user talked over is still ending
 
     async def _commit(self, event: dict[str, Any], eid: Any) -> None:
         if len(self.buffer) < 2:
@@ -332,6 +337,9 @@ class Conversation:
             done["usage"] = usage
             self.response = None
             await self.emit({"type": "response.done", "response": done})
+            if self._answer_next:
+                self._answer_next = False
+                self.start_response({})
         finally:
             if self.response is response:
                 self.response = None

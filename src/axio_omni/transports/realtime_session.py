@@ -242,9 +242,10 @@ class OpenAIRealtimeSession(RealtimeSession):
         return event["type"] == "response.create" and "response.create" not in self._replayed
 
     async def _usable(self) -> ClientConnection:
-        """The live connection, after any reconnection in progress (bounded by ``Timeouts.connect``)."""
-        if not self._ready.is_set():
-            await self._wait_ready()
+        """The live connection, after any reconnection in progress (bounded by its own retry policy)."""
+        recovery = self._recovery
+        if not self._ready.is_set() and recovery is not None:
+            await asyncio.wait([recovery])  # waiting never cancels it: other callers wait for it too
         return self._live()
 
     def _live(self) -> ClientConnection:
@@ -253,14 +254,6 @@ class OpenAIRealtimeSession(RealtimeSession):
         if self._closing or self._ws is None:
             raise SessionClosedError("the realtime session is closed")
         return self._ws
-
-    async def _wait_ready(self) -> None:
-        try:
-            async with asyncio.timeout(self._link.request.timeouts.connect or 60.0):
-                await self._ready.wait()
-        except TimeoutError:
-            raise SessionClosedError("the realtime session is reconnecting and did not come back in time") from None
-        self._live()
 
     async def send(self, content: ContentBlock | list[ContentBlock]) -> None:
         """Audio appended to the input buffer (converted to 24 kHz); text and images as a user message."""
