@@ -549,6 +549,24 @@ async def test_every_event_both_ways_validates_against_the_spec(emulator: Emulat
 # ── a dead connection is found by ping timeout ───────────────────────────────────────────────────
 
 
+async def test_a_caller_that_reads_slowly_keeps_its_connection(emulator: Emulator) -> None:
+    # The server sends a reply far faster than it is played; the caller takes each delta in real time.
+    t = transport(emulator, ping_interval=0.05, ping_timeout=0.2)
+    session = await t.connect(system="", tools=[])
+    try:
+        await session.send(TextBlock(text="Tell me a long story about the sea and the sky."))
+        await session.commit()
+        async with asyncio.timeout(30):
+            async for event in session.events():
+                if isinstance(event, AudioOutputDelta):
+                    await asyncio.sleep(0.02)
+                if isinstance(event, TurnComplete):
+                    break
+    finally:
+        await session.close()
+    assert event == TurnComplete(StopReason.end_turn, event.usage) and session.reconnects == 0
+
+
 class FreezingProxy:
     """A TCP proxy to the emulator whose existing connections can go silent (a dead network path)."""
 

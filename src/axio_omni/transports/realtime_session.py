@@ -68,6 +68,10 @@ class Link:
     #: How long closing waits for the server's answer: also how long a connection whose pings went
     #: unanswered holds on before it counts as dropped.
     close_timeout: float = 1.0
+    #: Server events held for a caller that reads slowly (one that plays each delta before the next):
+    #: past this the socket stops reading, its pongs go unseen, and the keep-alive would drop it.
+    #: About 100 s of 100 ms audio deltas, 7 MB at most.
+    max_queue: int = 1024
 
     async def open(self) -> ClientConnection:
         return await open_websocket(
@@ -77,6 +81,7 @@ class Link:
             ping_interval=self.ping_interval,
             ping_timeout=self.ping_timeout,
             close_timeout=self.close_timeout,
+            max_queue=self.max_queue,
         )
 
 

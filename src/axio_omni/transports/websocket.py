@@ -52,13 +52,15 @@ async def open_websocket(
     ping_interval: float | None,
     ping_timeout: float | None,
     close_timeout: float | None = 10.0,
+    max_queue: int = 16,
     budget: Budget | None = None,
 ) -> ClientConnection:
     """Open the WebSocket ``req`` describes, retrying the handshake as its ``repeat`` and ``policy`` allow.
 
     ``max_size`` bounds one incoming message in bytes (always a figure: an unbounded message is a
     memory hazard); ``ping_interval`` and ``ping_timeout`` keep the connection checked while idle;
-    ``close_timeout`` bounds the wait for the server's answer to our close.
+    ``close_timeout`` bounds the wait for the server's answer to our close; ``max_queue`` is how many
+    received messages wait for the reader before the socket stops reading (and so stops seeing pongs).
     """
 
     async def attempt(left: float | None) -> ClientConnection:
@@ -72,6 +74,7 @@ async def open_websocket(
                 ping_interval=ping_interval,
                 ping_timeout=ping_timeout,
                 close_timeout=close_timeout,
+                max_queue=max_queue,
                 compression=None,
             )
         except (InvalidHandshake, WebSocketException, OSError, TimeoutError) as exc:
