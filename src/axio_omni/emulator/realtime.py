@@ -74,14 +74,23 @@ class _SocketWriter:
         await self.ws.close(code=code, message=message)
 
 
+#: What a long-running emulator (``axio-omni serve``) keeps of its sessions: the newest only.
+_KEEP_AUDIO = 32 * 1024 * 1024
+_KEEP_EVENTS = 20_000
+
+
 def _record(state: EmulatorState, event: dict[str, Any]) -> None:
     if event.get("type") == "input_audio_buffer.append" and isinstance(event.get("audio"), str):
         try:
             state.realtime_audio += base64.b64decode(event["audio"])
         except ValueError:
             pass  # the conversation answers it with an error
+        if len(state.realtime_audio) > _KEEP_AUDIO:
+            del state.realtime_audio[: len(state.realtime_audio) - _KEEP_AUDIO]
         event = {**event, "audio": len(event["audio"])}
     state.realtime_events.append(event)
+    if len(state.realtime_events) > _KEEP_EVENTS:
+        del state.realtime_events[: _KEEP_EVENTS // 10]
 
 
 async def handle_realtime(request: web.Request) -> web.StreamResponse:

@@ -36,7 +36,8 @@ class EmulatorState:
     active: int = 0
     max_active: int = 0
     peers: set[tuple[str, int]] = field(default_factory=set)
-    #: Client events received by realtime sessions, oldest first (appended audio as its byte count).
+    #: Client events received by realtime sessions, oldest first (appended audio as its byte count);
+    #: the newest 20,000, and of the audio the newest 32 MiB.
     realtime_events: list[dict[str, Any]] = field(default_factory=list)
     #: The input audio they appended (24 kHz PCM16 as sent), all sessions together.
     realtime_audio: bytearray = field(default_factory=bytearray)
