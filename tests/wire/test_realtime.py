@@ -358,8 +358,10 @@ def test_images_go_as_data_urls_and_other_blocks_are_refused() -> None:
     (create,) = p.send([TextBlock(text="what is this"), ImageBlock(media_type="image/png", data=b"\x89PNG")])
     image = create["item"]["content"][1]
     assert image == {"type": "input_image", "image_url": "data:image/png;base64,iVBORw=="}
+    manual = _proto(manual_turns=True)
     with pytest.raises(ConfigurationError, match="VideoBlock"):
-        p.send([VideoBlock(media_type="video/mp4", data=b"")])
+        manual.send([AudioBlock(media_type="audio/pcm", data=bytes(480)), VideoBlock(media_type="video/mp4", data=b"")])
+    assert manual.commit() == []  # the refused call changed nothing: no audio buffered, no message added
 
 
 def test_audio_of_another_format_is_refused() -> None:

@@ -21,7 +21,7 @@ import binascii
 import itertools
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol
+from typing import Any
 
 from axio.blocks import AudioBlock, ContentBlock, ImageBlock, TextBlock
 from axio.events import (
@@ -40,7 +40,16 @@ from axio.events import (
 from axio.types import StopReason
 
 from ..errors import ConfigurationError, MalformedResponseError
-from .realtime_items import BENIGN_CODES, Playback, new_item_id, replay_item, server_error, stop_reason, usage_of
+from .realtime_items import (
+    BENIGN_CODES,
+    BETA_NAMES,
+    Playback,
+    new_item_id,
+    replay_item,
+    server_error,
+    stop_reason,
+    usage_of,
+)
 from .realtime_session import AudioFormat
 
 __all__ = ["Converter", "RealtimeProtocol"]
@@ -50,12 +59,6 @@ logger = logging.getLogger("axio_omni.realtime")
 #: Client events that may cross the server's own progress; an error answering one is a race.
 _RACY = frozenset({"response.cancel", "conversation.item.truncate"})
 _PROVIDER = "openai"
-
-
-class Converter(Protocol):
-    """Audio bytes from one format to another, chunk by chunk (``audio.live.LivePcm``)."""
-
-    def convert(self, data: bytes) -> bytes: ...
 
 
 class RealtimeProtocol:
@@ -125,11 +128,16 @@ class RealtimeProtocol:
 
     def send(self, blocks: Iterable[ContentBlock]) -> list[dict[str, Any]]:
         """Client events for user content: audio appended to the buffer, text and images as one message."""
+        blocks = list(blocks)
+        for block in blocks:  # every block checked before any changes the state
+            if isinstance(block, AudioBlock):
+                self.input.check(block.media_type)
+            elif not isinstance(block, (TextBlock, ImageBlock)):
+                raise ConfigurationError(f"a realtime session takes audio, text and images, not {type(block).__name__}")
         out: list[dict[str, Any]] = []
         parts: list[dict[str, Any]] = []
         for block in blocks:
             if isinstance(block, AudioBlock):
-                self.input.check(block.media_type)
                 if (event := self.audio(block.data)) is not None:
                     out.append(event)
             elif isinstance(block, TextBlock):
@@ -137,8 +145,6 @@ class RealtimeProtocol:
             elif isinstance(block, ImageBlock):
                 url = f"data:{block.media_type};base64,{base64.b64encode(block.data).decode('ascii')}"
                 parts.append({"type": "input_image", "image_url": url})
-            else:
-                raise ConfigurationError(f"a realtime session takes audio, text and images, not {type(block).__name__}")
         if parts:
             item: dict[str, Any] = {"id": new_item_id(), "type": "message", "role": "user", "content": parts}
             self.items[item["id"]] = item
@@ -244,7 +250,7 @@ class RealtimeProtocol:
         table: dict[str, Callable[[dict[str, Any]], list[StreamEvent]]] = {
             "response.output_audio.delta": self._on_audio,
             "response.output_audio_transcript.delta": self._on_transcript,
-            "response.output_audio_transcript.done": self._on_transcript_done,
+            "response.output_audio_transcript.done": self._on_text_done,
             "response.output_text.delta": self._on_text,
             "response.output_text.done": self._on_text_done,
             "response.function_call_arguments.delta": self._on_arguments,
@@ -265,15 +271,7 @@ class RealtimeProtocol:
             "input_audio_buffer.cleared": self._on_buffer_reset,
             "error": self._on_error,
         }
-        # The beta names, still sent by compatible servers.
-        for beta, ga in (
-            ("response.audio.delta", "response.output_audio.delta"),
-            ("response.audio_transcript.delta", "response.output_audio_transcript.delta"),
-            ("response.audio_transcript.done", "response.output_audio_transcript.done"),
-            ("response.text.delta", "response.output_text.delta"),
-            ("response.text.done", "response.output_text.done"),
-            ("conversation.item.created", "conversation.item.added"),
-        ):
+        for beta, ga in BETA_NAMES.items():
             table[beta] = table[ga]
         return table
 
@@ -291,19 +289,15 @@ class RealtimeProtocol:
         self.texts[item_id] = self.texts.get(item_id, "") + event["delta"]
         return [TranscriptDelta("assistant", event["delta"])]
 
-    def _on_transcript_done(self, event: dict[str, Any]) -> list[StreamEvent]:
-        if isinstance(event.get("transcript"), str):
-            self.texts[event.get("item_id", "")] = event["transcript"]
-        return []
-
     def _on_text(self, event: dict[str, Any]) -> list[StreamEvent]:
         item_id = event.get("item_id", "")
         self.texts[item_id] = self.texts.get(item_id, "") + event["delta"]
         return [TextDelta(int(event.get("output_index") or 0), event["delta"])]
 
     def _on_text_done(self, event: dict[str, Any]) -> list[StreamEvent]:
-        if isinstance(event.get("text"), str):
-            self.texts[event.get("item_id", "")] = event["text"]
+        whole = event.get("transcript", event.get("text"))  # an audio transcript's, or a text's
+        if isinstance(whole, str):
+            self.texts[event.get("item_id", "")] = whole
         return []
 
     def _on_output_item(self, event: dict[str, Any]) -> list[StreamEvent]:

@@ -10,15 +10,33 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from axio.types import StopReason, Usage
 
 from ..errors import ConfigurationError, RealtimeServerError
 from .realtime_session import AudioFormat
 
-__all__ = ["BENIGN_CODES", "Playback", "new_item_id", "replay_item", "server_error", "stop_reason", "usage_of"]
+__all__ = [
+    "BENIGN_CODES",
+    "BETA_NAMES",
+    "Playback",
+    "new_item_id",
+    "replay_item",
+    "server_error",
+    "stop_reason",
+    "usage_of",
+]
 
+#: The beta event names compatible servers still send, and the GA names they stand for.
+BETA_NAMES = {
+    "response.audio.delta": "response.output_audio.delta",
+    "response.audio_transcript.delta": "response.output_audio_transcript.delta",
+    "response.audio_transcript.done": "response.output_audio_transcript.done",
+    "response.text.delta": "response.output_text.delta",
+    "response.text.done": "response.output_text.done",
+    "conversation.item.created": "conversation.item.added",
+}
 #: Error codes that report a race the session tolerates, not a failure.
 BENIGN_CODES = frozenset(
     {
@@ -108,6 +126,12 @@ def replay_item(item: Mapping[str, Any], text: str | None) -> dict[str, Any] | N
     if text:
         parts.append({"type": "output_text" if role == "assistant" else "input_text", "text": text})
     return {**base, "role": role, "content": parts} if parts else None
+
+
+class Converter(Protocol):
+    """Audio bytes from one format to another, chunk by chunk (``audio.live.LivePcm``)."""
+
+    def convert(self, data: bytes) -> bytes: ...
 
 
 class Playback:
