@@ -43,6 +43,7 @@ from ..errors import ConfigurationError, MalformedResponseError
 from .realtime_items import (
     BENIGN_CODES,
     BETA_NAMES,
+    Converter,
     Playback,
     new_item_id,
     replay_item,
@@ -52,7 +53,7 @@ from .realtime_items import (
 )
 from .realtime_session import AudioFormat
 
-__all__ = ["Converter", "RealtimeProtocol"]
+__all__ = ["RealtimeProtocol"]
 
 logger = logging.getLogger("axio_omni.realtime")
 
