@@ -88,6 +88,17 @@ async def turn(events: AsyncIterator[StreamEvent], until: StopReason | None = No
     return out
 
 
+async def hello_until_the_end(session: OpenAIRealtimeSession) -> list[StreamEvent]:
+    """Say hello, then every event until ``events()`` ends; the session is closed after."""
+    try:
+        await session.send(TextBlock(text="Hello."))
+        await session.commit()
+        async with asyncio.timeout(20):
+            return [e async for e in session.events()]
+    finally:
+        await session.close()
+
+
 def sent(emu: Emulator, kind: str) -> list[dict[str, Any]]:
     return [e for e in emu.state.realtime_events if e["type"] == kind]
 
@@ -428,13 +439,7 @@ async def test_the_handshake_is_retried_on_a_503(emulator: Emulator) -> None:
 async def test_with_reconnection_off_a_1001_close_ends_events(emulator: Emulator) -> None:
     t = transport(emulator, fault="ws_close_after=3;ws_close_code=1001", reconnect_attempts=0)
     session = await t.connect(system="", tools=[])
-    try:
-        await session.send(TextBlock(text="Hello."))
-        await session.commit()
-        async with asyncio.timeout(20):
-            events = [e async for e in session.events()]
-    finally:
-        await session.close()
+    events = await hello_until_the_end(session)
     assert isinstance(events[-1], Error) and isinstance(events[-1].exception, SessionClosedError)
     assert events[-1].exception.close_code == 1001
 
@@ -443,13 +448,7 @@ async def test_a_reconnection_refused_for_good_ends_events_with_its_typed_error(
     emulator.fail_next("ws_close_after=3;ws_close_code=1011")
     emulator.fail_next("status=401", times=5)  # the key is revoked while the session runs
     session = await transport(emulator).connect(system="", tools=[])
-    try:
-        await session.send(TextBlock(text="Hello."))
-        await session.commit()
-        async with asyncio.timeout(20):
-            events = [e async for e in session.events()]
-    finally:
-        await session.close()
+    events = await hello_until_the_end(session)
     assert isinstance(events[-1], Error) and isinstance(events[-1].exception, AuthenticationError)
     assert KEY not in str(events[-1].exception) and session.reconnects == 0
     with pytest.raises(AuthenticationError):
@@ -458,12 +457,7 @@ async def test_a_reconnection_refused_for_good_ends_events_with_its_typed_error(
 
 async def test_a_1008_close_ends_events_with_the_typed_error(emulator: Emulator) -> None:
     session = await transport(emulator, fault="ws_close_after=3;ws_close_code=1008").connect(system="", tools=[])
-    try:
-        await session.send(TextBlock(text="Hello."))
-        await session.commit()
-        events = [e async for e in session.events()]
-    finally:
-        await session.close()
+    events = await hello_until_the_end(session)
     error = events[-1]
     assert isinstance(error, Error) and isinstance(error.exception, SessionClosedError)
     assert error.exception.close_code == 1008 and "1008" in str(error.exception)
