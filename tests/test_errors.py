@@ -8,6 +8,7 @@ import pytest
 from axio.exceptions import StreamError
 
 from axio_omni import errors as E
+from axio_omni.wire.error_body import error_for_status, parse_error_body
 
 
 @pytest.mark.parametrize(
@@ -29,7 +30,7 @@ from axio_omni import errors as E
     ],
 )
 def test_status_maps_to_class(status: int, cls: type, retryable: bool) -> None:
-    err = E.error_for_status(status, b'{"error": {"message": "m"}}', request_id="req_1")
+    err = error_for_status(status, b'{"error": {"message": "m"}}', request_id="req_1")
     assert type(err) is cls and err.retryable is retryable
     assert isinstance(err, StreamError) and err.status == status and err.request_id == "req_1"
 
@@ -69,12 +70,12 @@ def test_status_maps_to_class(status: int, cls: type, retryable: bool) -> None:
     ],
 )
 def test_error_body_variants(body: bytes, message: str | None, type_: str | None, code: str | None) -> None:
-    parsed = E.parse_error_body(body)
+    parsed = parse_error_body(body)
     assert (parsed["message"], parsed["type"], parsed["code"]) == (message, type_, code)
 
 
 def test_message_and_str_name_status_code_and_request_id() -> None:
-    err = E.error_for_status(
+    err = error_for_status(
         429, b'{"error": {"message": "slow", "code": "rate_limit"}}', request_id="r9", retry_after=2.0
     )
     assert isinstance(err, E.RateLimitError) and err.retry_after == 2.0
@@ -89,6 +90,18 @@ def test_os_and_timeout_leaves_keep_existing_except_clauses_working() -> None:
 
 
 def test_errors_pickle_with_their_attributes() -> None:
-    err = E.error_for_status(503, b'{"error": {"message": "busy"}}', request_id="r", retry_after=1.5)
+    err = error_for_status(503, b'{"error": {"message": "busy"}}', request_id="r", retry_after=1.5)
     back = pickle.loads(pickle.dumps(err))
     assert type(back) is E.InternalServerError and back.status == 503 and back.retry_after == 1.5
+
+
+@pytest.mark.parametrize("code", ["content_policy_violation", "moderation_blocked"])
+def test_a_content_policy_refusal_is_its_own_error(code: str) -> None:
+    err = error_for_status(400, f'{{"error": {{"message": "refused", "code": "{code}"}}}}'.encode())
+    assert isinstance(err, E.ContentPolicyError) and isinstance(err, E.BadRequestError)
+    assert not err.retryable and err.code == code
+
+
+def test_an_incomplete_result_keeps_what_arrived() -> None:
+    err = E.IncompleteResultError("asked for 3 images, 2 arrived", results=[b"a", b"b"])
+    assert err.results == [b"a", b"b"] and pickle.loads(pickle.dumps(err)).results == [b"a", b"b"]

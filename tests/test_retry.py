@@ -15,6 +15,7 @@ from axio_omni import errors as E
 from axio_omni.errors import Phase
 from axio_omni.retry import Repeat, RetryPolicy, call_with_retry, may_repeat, parse_retry_after, parse_should_retry
 from axio_omni.timeouts import Budget
+from axio_omni.wire.error_body import error_for_status
 from tests.helpers import FakeTime
 
 FAST = RetryPolicy(initial_delay=0.001, max_delay=0.004, max_retries=3)
@@ -52,7 +53,7 @@ def test_backoff_doubles_caps_and_jitters_down() -> None:
 
 
 def status(code: int, **kw: object) -> E.APIStatusError:
-    return E.error_for_status(code, None, **kw)  # type: ignore[arg-type]
+    return error_for_status(code, None, **kw)  # type: ignore[arg-type]
 
 
 def failure(kind: type[E.OmniError], phase: Phase) -> E.OmniError:

@@ -8,7 +8,8 @@
         ├── PlaceholderUsedError       (also RuntimeError) a Dummy transport was asked to do real work
         ├── APIStatusError             the server answered with an error status
         │   ├── BadRequestError            400
-        │   │   └── UnprocessableEntityError   422
+        │   │   ├── UnprocessableEntityError   422
+        │   │   └── ContentPolicyError     refused under the content policy
         │   ├── AuthenticationError        401
         │   ├── PermissionDeniedError      403
         │   ├── NotFoundError              404
@@ -25,6 +26,7 @@
         ├── InBandError                the server reported an error inside a stream it had begun
         │   └── RealtimeServerError    an ``error`` event of a realtime session, with its ``event_id``
         ├── SessionClosedError         (also OSError) a realtime session closed for good: ``close_code``
+        ├── IncompleteResultError      fewer paid results than asked; ``results`` holds those that came
         └── MalformedResponseError     a response we cannot read: bad JSON, an oversized event
 
 ``OmniError`` carries what the server said and never what the caller sent: no header, no body
@@ -41,7 +43,6 @@ again (``retry.may_repeat``) and tells a caller whether the server may have done
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -56,7 +57,9 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "ConnectError",
+    "ContentPolicyError",
     "InBandError",
+    "IncompleteResultError",
     "InternalServerError",
     "MalformedResponseError",
     "NotFoundError",
@@ -72,15 +75,11 @@ __all__ = [
     "SessionClosedError",
     "StreamCutError",
     "UnprocessableEntityError",
-    "error_for_status",
-    "parse_error_body",
     "redact",
     "register_secret",
     "transient",
 ]
 
-#: How much of an unreadable body a message quotes; a proxy's HTML page is not worth more.
-_BODY_EXCERPT = 500
 #: Keys shorter than this are not redacted: replacing a short string everywhere would garble messages.
 _MIN_SECRET = 8
 #: Every key this process has sent. Never pruned: a key forgotten here would leak into later errors.
@@ -305,100 +304,22 @@ class SessionClosedError(OmniError, OSError):
         self.close_code, self.reason = close_code, reason
 
 
+class ContentPolicyError(BadRequestError):
+    """The server refused the prompt or an input image under its content policy (``moderation_blocked``,
+    ``content_policy_violation``): the same request will be refused again."""
+
+
+class IncompleteResultError(OmniError):
+    """A call of several paid requests got fewer results than asked: ``results`` holds what did arrive
+    (in order, already paid for), and ``__cause__`` the failure, if one request failed."""
+
+    def __init__(self, message: str, *, results: list[Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.results = results or []
+
+
 class MalformedResponseError(OmniError):
     """A response that cannot be read: invalid JSON, an unexpected shape, an event over the size bound."""
-
-
-_BY_STATUS: dict[int, type[APIStatusError]] = {
-    400: BadRequestError,
-    401: AuthenticationError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-    408: RequestTimeoutError,
-    409: ConflictError,
-    413: RequestTooLargeError,
-    422: UnprocessableEntityError,
-    429: RateLimitError,
-}
-
-
-def _text(value: Any) -> str | None:
-    """A body field as text: servers send codes as strings, numbers or null."""
-    if value is None or value == "":
-        return None
-    return value if isinstance(value, str) else json.dumps(value)
-
-
-def parse_error_body(body: bytes | str | None) -> dict[str, str | None]:
-    """What an error body says, as ``message``, ``type``, ``code`` and ``param``.
-
-    Reads OpenAI's ``{"error": {"message", "type", "code", "param"}}`` and the variants compatible
-    servers send: ``{"error": "text"}``, a numeric ``code``, FastAPI's ``{"detail": ...}`` wrapper
-    (around a string, a list of validation errors, or OpenAI's own shape), a top-level
-    ``{"message": ...}``, and a body that is not JSON at all (quoted, shortened).
-    """
-    out: dict[str, str | None] = {"message": None, "type": None, "code": None, "param": None}
-    if body is None:
-        return out
-    raw = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    try:
-        data: Any = json.loads(raw)
-    except ValueError:
-        text = raw.strip()
-        out["message"] = text[:_BODY_EXCERPT] or None
-        return out
-    if isinstance(data, Mapping) and "detail" in data and "error" not in data:
-        data = data["detail"]
-        if isinstance(data, list):
-            # FastAPI's validation errors: [{"loc": [...], "msg": "...", "type": "..."}].
-            msgs = [str(d.get("msg", d)) if isinstance(d, Mapping) else str(d) for d in data]
-            out["message"] = "; ".join(msgs) or None
-            return out
-    if isinstance(data, str):
-        out["message"] = data
-        return out
-    if not isinstance(data, Mapping):
-        out["message"] = raw.strip()[:_BODY_EXCERPT] or None
-        return out
-    err = data.get("error", data)
-    if isinstance(err, str):
-        out["message"] = err
-        out["type"] = _text(data.get("type"))
-        out["code"] = _text(data.get("code"))
-        return out
-    if isinstance(err, Mapping):
-        out["message"] = _text(err.get("message")) or _text(err.get("msg"))
-        out["type"] = _text(err.get("type"))
-        out["code"] = _text(err.get("code"))
-        out["param"] = _text(err.get("param"))
-    return out
-
-
-def error_for_status(
-    status: int,
-    body: bytes | str | None,
-    *,
-    request_id: str | None = None,
-    retry_after: float | None = None,
-    should_retry: bool | None = None,
-) -> APIStatusError:
-    """The typed error for an HTTP error status and its body."""
-    fields = parse_error_body(body)
-    message = fields.pop("message") or f"HTTP {status}"
-    cls = _BY_STATUS.get(status)
-    if cls is None:
-        cls = InternalServerError if status >= 500 else APIStatusError
-    err = cls(
-        message,
-        status=status,
-        request_id=request_id,
-        retry_after=retry_after,
-        should_retry=should_retry,
-        body=body if isinstance(body, str) else (body.decode("utf-8", "replace") if body else None),
-        phase=Phase.RESPONSE_STARTED,
-        **fields,
-    )
-    return err
 
 
 def transient(error: OmniError) -> bool:

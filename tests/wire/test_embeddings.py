@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from axio_omni.errors import BadRequestError, ConfigurationError, MalformedResponseError, error_for_status
+from axio_omni.errors import BadRequestError, ConfigurationError, MalformedResponseError
 from axio_omni.wire.embeddings import (
     check_inputs,
     embedding_request,
@@ -20,6 +20,7 @@ from axio_omni.wire.embeddings import (
     plan_batches,
     read_embeddings,
 )
+from axio_omni.wire.error_body import error_for_status
 
 
 def b64(vector: list[float]) -> str:

@@ -34,10 +34,10 @@ from ..errors import (
     OmniError,
     Phase,
     StreamCutError,
-    error_for_status,
 )
 from ..retry import RetryPolicy, call_with_retry, parse_retry_after, parse_should_retry
 from ..timeouts import Budget, Timeouts
+from ..wire.error_body import error_for_status
 from .request import Request
 
 __all__ = ["Body", "finish", "open_response", "read_all", "read_chunk", "status_error", "translate"]

@@ -10,7 +10,8 @@ from typing import Any
 from axio.events import Citation, StreamEvent, TextDelta, ToolInputDelta
 from axio.types import StopReason, Usage
 
-from ..errors import InBandError, parse_error_body
+from ..errors import InBandError
+from .error_body import parse_error_body
 
 __all__ = ["STOP_REASONS", "citations", "in_band_error", "read_usage", "text_delta", "tool_input_delta"]
 
