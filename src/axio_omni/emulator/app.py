@@ -18,6 +18,7 @@ from aiohttp import web
 
 from .embeddings import handle_embeddings
 from .faults import FAULT_HEADER, Fault, TransportFault
+from .images import handle_edit, handle_generation, handle_image_file
 from .realtime import handle_realtime
 from .replies import Reply, reply_to
 from .shapes import completion, error_response
@@ -30,6 +31,8 @@ __all__ = ["MODELS", "make_app"]
 
 MODELS = ("emulator-1", "gpt-4.1-mini", "gpt-4o-mini", "gpt-4.1", "text-embedding-3-small", "text-embedding-3-large")
 _NO_FAULT = Fault()
+#: Paths served without a key: generated files behind their URLs, as a storage host serves them.
+_PUBLIC = "/v1/images/files/"
 
 
 def _fault_status(fault: TransportFault) -> web.Response:
@@ -74,7 +77,8 @@ async def _middleware(
                 return error_response(400, "We could not parse the JSON body of your request.")
         record = RecordedRequest(request.method, request.path, dict(request.headers), body)
         state.requests.append(record)
-        if state.api_key is not None and request.headers.get("Authorization") != f"Bearer {state.api_key}":
+        keyed = not request.path.startswith(_PUBLIC)
+        if keyed and state.api_key is not None and request.headers.get("Authorization") != f"Bearer {state.api_key}":
             await request.read()  # as real servers do: the body is read (or the connection closed) first
             return error_response(401, "Incorrect API key provided.", code="invalid_api_key")
         try:
@@ -171,4 +175,7 @@ def make_app(state: EmulatorState | None = None, *, embedding_limits: EmbeddingL
     app.router.add_post("/v1/audio/speech", handle_speech)
     app.router.add_post("/v1/audio/transcriptions", handle_transcription)
     app.router.add_get("/v1/realtime", handle_realtime)
+    app.router.add_post("/v1/images/generations", handle_generation)
+    app.router.add_post("/v1/images/edits", handle_edit)
+    app.router.add_get("/v1/images/files/{ident}", handle_image_file)
     return app

@@ -41,6 +41,11 @@ class EmulatorState:
     realtime_events: list[dict[str, Any]] = field(default_factory=list)
     #: The input audio they appended (24 kHz PCM16 as sent), all sessions together.
     realtime_audio: bytearray = field(default_factory=bytearray)
+    #: Images made so far (what a server would bill), and those answered as URLs: id -> (bytes, made at).
+    images_made: int = 0
+    image_files: dict[str, tuple[bytes, float]] = field(default_factory=dict)
+    #: Seconds an image URL stays valid, on the emulator's clock.
+    image_url_ttl: float = 3600.0
     #: The clock scripted delays and stalls wait on; a ``ManualClock`` lets a test move it.
     clock: Clock = field(default_factory=RealClock)
 
