@@ -26,7 +26,10 @@ ROOTS = [
     "CreateTranscriptionResponseJson",
     "CreateTranscriptionResponseVerboseJson",
     "CreateImageRequest",
+    "CreateImageEditRequest",
     "ImagesResponse",
+    "ImageGenStreamEvent",
+    "ImageEditStreamEvent",
     # Every realtime event: the session's client events and the emulator's server events.
     "RealtimeClientEvent",
     "RealtimeServerEvent",

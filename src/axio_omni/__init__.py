@@ -46,11 +46,13 @@ from .serial import Serializable, from_dict
 from .timeouts import Timeouts
 from .transports.chat import OpenAITransport
 from .transports.embeddings import EmbeddingResult, OpenAIEmbeddingTransport
+from .transports.images import ImageResult, OpenAIImageTransport
 from .transports.realtime import OpenAIRealtimeTransport
 from .transports.realtime_session import OpenAIRealtimeSession
 from .transports.stt import OpenAISTTTransport
 from .transports.tts import OpenAITTSTransport
 from .wire.embeddings import EmbeddingUsage
+from .wire.images import ImagePart
 from .wire.speech import Segment, Transcript
 
 __all__ = [
@@ -74,6 +76,8 @@ __all__ = [
     "DummyVideoGen",
     "EmbeddingResult",
     "EmbeddingUsage",
+    "ImagePart",
+    "ImageResult",
     "InBandError",
     "IncompleteResultError",
     "InternalServerError",
@@ -81,6 +85,7 @@ __all__ = [
     "NotFoundError",
     "OmniError",
     "OpenAIEmbeddingTransport",
+    "OpenAIImageTransport",
     "OpenAIRealtimeSession",
     "OpenAIRealtimeTransport",
     "OpenAISTTTransport",

@@ -296,8 +296,10 @@ async def test_faults_close_with_a_code_and_expire_the_session(emulator: Emulato
 
 
 async def test_the_official_openai_sdk_holds_a_session(emulator: Emulator) -> None:
-    client = openai.AsyncOpenAI(api_key="sk-sdk-test", base_url=emulator.base_url)
-    async with client.realtime.connect(model="gpt-realtime") as conn:
+    async with (
+        openai.AsyncOpenAI(api_key="sk-sdk-test", base_url=emulator.base_url) as client,
+        client.realtime.connect(model="gpt-realtime") as conn,
+    ):
         tool: Any = WEATHER  # the SDK's TypedDicts, in the plain dicts every other test here uses
         await conn.session.update(session={"type": "realtime", "output_modalities": ["text"], "tools": [tool]})
         question: Any = _user("What is the weather in Rome?")
