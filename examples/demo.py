@@ -1,7 +1,7 @@
 """The offline demo against the emulator: an axio Agent with a tool streaming through OpenAITransport,
 a small retrieval step through OpenAIEmbeddingTransport, a spoken round trip (TTS to a WAV
-file, then STT back), and a realtime voice turn (``voice_loop.py``: a 16 kHz question in, a tool
-call, the reply's transcript as it streams and its audio to a WAV file).
+file, then STT back), an image written to a PNG file, and a realtime voice turn (``voice_loop.py``:
+a 16 kHz question in, a tool call, the reply's transcript as it streams and its audio to a WAV file).
 
 Run with ``make demo``. No key and no network: the emulator listens on a loopback port.
 """
@@ -22,6 +22,7 @@ from voice_loop import main as voice_turn
 
 from axio_omni import (
     OpenAIEmbeddingTransport,
+    OpenAIImageTransport,
     OpenAISTTTransport,
     OpenAITransport,
     OpenAITTSTransport,
@@ -68,6 +69,7 @@ async def main() -> None:
             OpenAITTSTransport(base_url=emu.base_url, response_format="wav", pool=pool),
             OpenAISTTTransport(base_url=emu.base_url, pool=pool),
         )
+        await picture(OpenAIImageTransport(base_url=emu.base_url, size="1024x1024", quality="low", pool=pool))
     say("\nrealtime> a spoken question at 16 kHz from examples/data/question-16k.wav")
     await voice_turn(say)
 
@@ -104,6 +106,14 @@ async def round_trip(tts: OpenAITTSTransport, stt: OpenAISTTTransport) -> None:
     heard = await stt.transcribe(path.read_bytes(), "audio/wav")
     say(f"\nspeech> {sentence!r} -> {path} ({path.stat().st_size:,} bytes)\n")
     say(f"heard>  {heard!r} ({'same words' if heard == sentence else 'DIFFERENT'})\n")
+
+
+async def picture(images: OpenAIImageTransport) -> None:
+    """Generate an image and write it to a file."""
+    result = await images.generate_image_batch("A lighthouse at dusk, watercolour")
+    path = Path(tempfile.gettempdir()) / "axio-omni-demo.png"
+    path.write_bytes(result.images[0])
+    say(f"\nimage> {path} ({len(result.images[0]):,} bytes, {result.usage.get('total_tokens', 0)} tokens)\n")
 
 
 if __name__ == "__main__":
