@@ -73,6 +73,7 @@ bench: $(SERVERS)
 	$(PY) benchmarks/bench_audio.py
 	$(PY) benchmarks/bench_pool.py
 	$(PY) benchmarks/bench_realtime.py
+	$(PY) benchmarks/bench_images.py
 
 clean:
 	rm -rf $(VENV) $(SPEECH) .mypy_cache .pytest_cache .ruff_cache .hypothesis
