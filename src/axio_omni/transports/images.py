@@ -15,7 +15,6 @@ Everything a request would carry is checked against the model family first (``wi
 
 from __future__ import annotations
 
-import asyncio
 import io
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -44,6 +43,7 @@ from ..wire.images import (
 )
 from .base import HTTPTransport
 from .http import finish, open_response, read_all, read_chunk
+from .paid import paid_batch
 from .request import Request
 
 __all__ = ["ImageResult", "OpenAIImageTransport"]
@@ -298,50 +298,30 @@ class OpenAIImageTransport(HTTPTransport, ImageGenTransport, ImageEditTransport)
         return form
 
     async def _run(self, n: int, cap: int, request: Callable[[int], Any], partial: bool) -> ImageResult:
-        """``n`` images in requests of at most ``cap``; what arrived is kept whatever fails."""
+        """``n`` images in requests of at most ``cap`` (``paid.py``: what arrived is kept whatever fails)."""
         session = self._session()
         plan = split_count(n, cap)
         answers: list[ImageAnswer | None] = [None] * len(plan)
-        images: list[list[bytes] | None] = [None] * len(plan)
-        failures: dict[int, OmniError] = {}
-        limit = asyncio.Semaphore(self.max_concurrency)
 
-        async def one(i: int) -> None:
-            async with limit:
-                if failures:
-                    return  # a request failed: no further one is paid for
-                try:
-                    body = await read_all(session, request(plan[i]), self.retry)
-                    answers[i] = answer = read_images(body.data, asked=plan[i])
-                    images[i] = await self._fetch_all(session, answer.items)
-                    if len(answer.items) < plan[i]:
-                        raise MalformedResponseError(
-                            f"asked for {plan[i]} images, the server returned {len(answer.items)}"
-                        )
-                except OmniError as exc:
-                    failures[i] = exc
+        async def fetch(i: int, count: int) -> list[bytes]:
+            body = await read_all(session, request(count), self.retry)
+            answers[i] = answer = read_images(body.data, asked=count)
+            images = await self._fetch_all(session, answer.items)
+            if len(answer.items) < count:
+                # What came is kept (paid for); the shortfall fails the request.
+                raise IncompleteResultError(
+                    f"asked for {count} images, the server returned {len(answer.items)}", results=images
+                )
+            return images
 
-        await asyncio.gather(*(one(i) for i in range(len(plan))))
-        got = [img for batch in images if batch for img in batch]
-        result = ImageResult(
+        got, errors = await paid_batch(plan, fetch, concurrency=self.max_concurrency, partial=partial, what="images")
+        return ImageResult(
             images=got,
             revised_prompts=[p for a in answers if a for p in a.revised_prompts],
             usage=_sum_usage(a.usage for a in answers if a and a.usage),
             requests=sum(a is not None for a in answers),
-            errors=list(failures.values()),
+            errors=errors,
         )
-        if failures and not partial:
-            lost = n - len(got)
-            first = failures[min(failures)]
-            raise IncompleteResultError(
-                f"{lost} of {n} images were not made: {first}"
-                + (f" (and {len(failures) - 1} more failures)" if len(failures) > 1 else ""),
-                results=got,
-                status=first.status,
-                request_id=first.request_id,
-                code=first.code,
-            ) from first
-        return result
 
     async def _fetch_all(self, session: aiohttp.ClientSession, items: list[bytes | str]) -> list[bytes]:
         return [item if isinstance(item, bytes) else await self._download(session, item) for item in items]
