@@ -49,6 +49,7 @@ from .transports.embeddings import EmbeddingResult, OpenAIEmbeddingTransport
 from .transports.images import ImageResult, OpenAIImageTransport
 from .transports.realtime import OpenAIRealtimeTransport
 from .transports.realtime_session import OpenAIRealtimeSession
+from .transports.sound import OpenAIAudioGenTransport
 from .transports.stt import OpenAISTTTransport
 from .transports.tts import OpenAITTSTransport
 from .wire.embeddings import EmbeddingUsage
@@ -84,6 +85,7 @@ __all__ = [
     "MalformedResponseError",
     "NotFoundError",
     "OmniError",
+    "OpenAIAudioGenTransport",
     "OpenAIEmbeddingTransport",
     "OpenAIImageTransport",
     "OpenAIRealtimeSession",

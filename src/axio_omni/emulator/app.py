@@ -22,6 +22,7 @@ from .images import handle_edit, handle_generation, handle_image_file
 from .realtime import handle_realtime
 from .replies import Reply, reply_to
 from .shapes import completion, error_response
+from .sound import handle_sound
 from .speech import handle_speech, handle_transcription
 from .state import CALL, EMBEDDING_LIMITS, STATE, Call, EmbeddingLimits, EmulatorState, RecordedRequest
 from .streaming import stream_reply
@@ -178,4 +179,5 @@ def make_app(state: EmulatorState | None = None, *, embedding_limits: EmbeddingL
     app.router.add_post("/v1/images/generations", handle_generation)
     app.router.add_post("/v1/images/edits", handle_edit)
     app.router.add_get("/v1/images/files/{ident}", handle_image_file)
+    app.router.add_post("/v1/sound-generation", handle_sound)
     return app

@@ -43,6 +43,7 @@ class EmulatorState:
     realtime_audio: bytearray = field(default_factory=bytearray)
     #: Images made so far (what a server would bill), and those answered as URLs: id -> (bytes, made at).
     images_made: int = 0
+    sounds_made: int = 0
     image_files: dict[str, tuple[bytes, float]] = field(default_factory=dict)
     #: Seconds an image URL stays valid, on the emulator's clock.
     image_url_ttl: float = 3600.0
