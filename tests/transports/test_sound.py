@@ -62,7 +62,7 @@ async def test_a_validation_error_under_detail_reaches_the_typed_error(emulator:
 async def test_arguments_are_checked_before_any_request(emulator: Emulator) -> None:
     for bad in ({"prompt": " "}, {"prompt": "x", "n": 0}, {"prompt": "x", "model": ""}):
         with pytest.raises(ConfigurationError):
-            await transport(emulator.base_url).generate_audios(**bad)  # type: ignore[arg-type]
+            await transport(emulator.base_url).generate_audios(**bad)
     assert emulator.requests == []
 
 
