@@ -38,6 +38,8 @@ from .errors import (
     SessionClosedError,
     StreamCutError,
     UnprocessableEntityError,
+    VideoJobFailedError,
+    VideoJobTimeoutError,
 )
 from .poll import PollPolicy
 from .pool import PoolSettings, TransportPool, default_pool
@@ -52,6 +54,7 @@ from .transports.realtime_session import OpenAIRealtimeSession
 from .transports.sound import OpenAIAudioGenTransport
 from .transports.stt import OpenAISTTTransport
 from .transports.tts import OpenAITTSTransport
+from .transports.videos import OpenAIVideoTransport
 from .wire.embeddings import EmbeddingUsage
 from .wire.images import ImagePart
 from .wire.speech import Segment, Transcript
@@ -93,6 +96,7 @@ __all__ = [
     "OpenAISTTTransport",
     "OpenAITTSTransport",
     "OpenAITransport",
+    "OpenAIVideoTransport",
     "PermissionDeniedError",
     "Phase",
     "PlaceholderUsedError",
@@ -113,6 +117,8 @@ __all__ = [
     "Transcript",
     "TransportPool",
     "UnprocessableEntityError",
+    "VideoJobFailedError",
+    "VideoJobTimeoutError",
     "default_pool",
     "from_dict",
     "may_repeat",

@@ -22,11 +22,13 @@
         ├── APIConnectionError         (also OSError) no response: refused, reset, DNS
         │   ├── ConnectError           no connection was made, so nothing was sent
         │   └── APITimeoutError        (also TimeoutError) no response in time
+        │       └── VideoJobTimeoutError   a video job outlived its deadline: ``video_id`` to resume
         ├── StreamCutError             (also OSError) a stream that started ended early
         ├── InBandError                the server reported an error inside a stream it had begun
         │   └── RealtimeServerError    an ``error`` event of a realtime session, with its ``event_id``
         ├── SessionClosedError         (also OSError) a realtime session closed for good: ``close_code``
         ├── IncompleteResultError      fewer paid results than asked; ``results`` holds those that came
+        ├── VideoJobFailedError        a video job ended ``failed`` (its ``code``, ``message``, ``video_id``)
         └── MalformedResponseError     a response we cannot read: bad JSON, an oversized event
 
 ``OmniError`` carries what the server said and never what the caller sent: no header, no body
@@ -75,6 +77,8 @@ __all__ = [
     "SessionClosedError",
     "StreamCutError",
     "UnprocessableEntityError",
+    "VideoJobFailedError",
+    "VideoJobTimeoutError",
     "redact",
     "register_secret",
     "transient",
@@ -311,11 +315,31 @@ class ContentPolicyError(BadRequestError):
 
 class IncompleteResultError(OmniError):
     """A call of several paid requests got fewer results than asked: ``results`` holds what did arrive
-    (in order, already paid for), and ``__cause__`` the failure, if one request failed."""
+    (in order, already paid for), ``errors`` every failure, and ``__cause__`` the first."""
 
-    def __init__(self, message: str, *, results: list[Any] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, message: str, *, results: list[Any] | None = None, errors: list[OmniError] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(message, **kwargs)
         self.results = results or []
+        self.errors = errors or []
+
+
+class VideoJobFailedError(OmniError):
+    """A video job ended ``failed``: ``code`` and ``message`` are the job's own error, ``video_id`` the job."""
+
+    def __init__(self, message: str, *, video_id: str = "", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.video_id = video_id
+
+
+class VideoJobTimeoutError(APITimeoutError):
+    """A video job outlived ``PollPolicy.deadline``; it may still finish: ``resume(video_id)`` waits for it
+    and downloads it without paying for a second one."""
+
+    def __init__(self, message: str, *, video_id: str = "", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.video_id = video_id
 
 
 class MalformedResponseError(OmniError):

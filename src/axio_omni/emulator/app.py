@@ -26,6 +26,14 @@ from .sound import handle_sound
 from .speech import handle_speech, handle_transcription
 from .state import CALL, EMBEDDING_LIMITS, STATE, Call, EmbeddingLimits, EmulatorState, RecordedRequest
 from .streaming import stream_reply
+from .videos import (
+    handle_video_content,
+    handle_video_create,
+    handle_video_delete,
+    handle_video_get,
+    handle_video_localai,
+    handle_video_remix,
+)
 from .writer import respond_json
 
 __all__ = ["MODELS", "make_app"]
@@ -180,4 +188,10 @@ def make_app(state: EmulatorState | None = None, *, embedding_limits: EmbeddingL
     app.router.add_post("/v1/images/edits", handle_edit)
     app.router.add_get("/v1/images/files/{ident}", handle_image_file)
     app.router.add_post("/v1/sound-generation", handle_sound)
+    app.router.add_post("/v1/videos", handle_video_create)
+    app.router.add_get("/v1/videos/{video_id}", handle_video_get)
+    app.router.add_get("/v1/videos/{video_id}/content", handle_video_content)
+    app.router.add_delete("/v1/videos/{video_id}", handle_video_delete)
+    app.router.add_post("/v1/videos/{video_id}/remix", handle_video_remix)
+    app.router.add_post("/v1/video", handle_video_localai)
     return app

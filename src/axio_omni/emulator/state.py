@@ -44,6 +44,12 @@ class EmulatorState:
     #: Images made so far (what a server would bill), and those answered as URLs: id -> (bytes, made at).
     images_made: int = 0
     sounds_made: int = 0
+    #: Video jobs by id (``videos.py``), how many were created, how long one takes to make on the
+    #: emulator's clock, and the poll interval its polls suggest.
+    videos: dict[str, Any] = field(default_factory=dict)
+    videos_made: int = 0
+    video_make_seconds: float = 0.3
+    video_poll_after_ms: float = 50.0
     image_files: dict[str, tuple[bytes, float]] = field(default_factory=dict)
     #: Seconds an image URL stays valid, on the emulator's clock.
     image_url_ttl: float = 3600.0

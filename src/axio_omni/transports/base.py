@@ -129,7 +129,7 @@ class HTTPTransport(Serializable):
         repeat: Repeat,
         what: str,
         json_body: Any = None,
-        body: bytes | Callable[[], aiohttp.FormData] | None = None,
+        body: bytes | Callable[[], aiohttp.FormData | aiohttp.MultipartWriter] | None = None,
         accept: str = "application/json",
     ) -> Request:
         """A prepared request to ``base_url + path``, with credentials and this transport's headers."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -187,10 +187,11 @@ async def _read(resp: aiohttp.ClientResponse, read: Callable[[], Awaitable[bytes
 
 @dataclass(frozen=True, slots=True)
 class Body:
-    """A whole response body and its media type."""
+    """A whole response body, its media type, and the response's headers."""
 
     data: bytes
     content_type: str
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 async def read_all(
@@ -203,7 +204,7 @@ async def read_all(
         resp = await _send_once(session, req, left)
         try:
             data = await _read(resp, resp.read, budget)
-            return Body(data, resp.headers.get("Content-Type", ""))
+            return Body(data, resp.headers.get("Content-Type", ""), resp.headers)
         finally:
             resp.release()
 

@@ -3,7 +3,9 @@
 When one request fails, no further request starts (it would be paid for a result the call will not
 return), the requests already running finish (their results are paid for either way), and the call
 raises :class:`~axio_omni.errors.IncompleteResultError` holding every result that did arrive, in
-order, or returns them with the failures when the caller asked for partial results.
+order, and every failure (``errors``), or returns them when the caller asked for partial results. A
+call of one request that made nothing raises that request's own error (``ContentPolicyError``,
+``VideoJobTimeoutError`` with its ``video_id`` ...).
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ async def paid_batch[T](
     errors = [failures[i] for i in sorted(failures)]
     if errors and not partial:
         first, more = errors[0], len(errors) - 1
+        if len(counts) == 1 and not got:
+            raise first  # a call of one request that made nothing fails with that request's own error
         lost = sum(counts) - len(got)
         raise IncompleteResultError(
             f"{lost} of {sum(counts)} {what} were not made: {first}" + (f" (and {more} more failures)" if more else ""),
@@ -56,5 +60,6 @@ async def paid_batch[T](
             status=first.status,
             request_id=first.request_id,
             code=first.code,
+            errors=errors,
         ) from first
     return got, errors

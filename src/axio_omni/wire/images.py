@@ -27,6 +27,7 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -169,8 +170,11 @@ class ImageAnswer:
     output_format: str | None
 
 
-def read_images(body: bytes, *, asked: int) -> ImageAnswer:
-    """An images answer, read strictly; fewer entries than ``asked`` is left for the caller to report."""
+def read_images(body: bytes, *, asked: int, check: Callable[[bytes], bool] | None = None) -> ImageAnswer:
+    """An images answer, read strictly; fewer entries than ``asked`` is left for the caller to report.
+
+    ``check`` says whether decoded bytes are what the answer should hold (default: an image); LocalAI
+    answers videos in the same shape."""
     try:
         data = json.loads(body)
         entries = data["data"]
@@ -182,7 +186,7 @@ def read_images(body: bytes, *, asked: int) -> ImageAnswer:
     revised: list[str | None] = []
     for i, entry in enumerate(entries):
         if isinstance(entry, dict) and isinstance(entry.get("b64_json"), str):
-            items.append(_decode(entry["b64_json"], f"data[{i}].b64_json"))
+            items.append(_decode(entry["b64_json"], f"data[{i}].b64_json", check))
         elif isinstance(entry, dict) and isinstance(entry.get("url"), str):
             items.append(entry["url"])
         else:
@@ -194,12 +198,15 @@ def read_images(body: bytes, *, asked: int) -> ImageAnswer:
     return ImageAnswer(items, revised, usage, data.get("output_format"))
 
 
-def _decode(b64: str, where: str) -> bytes:
+def _decode(b64: str, where: str, check: Callable[[bytes], bool] | None = None) -> bytes:
     try:
         image = base64.b64decode(b64, validate=True)
     except (binascii.Error, ValueError):
         raise MalformedResponseError(f"{where} is not base64") from None
-    if image_type(image) is None:
+    if check is not None:
+        if not check(image):
+            raise MalformedResponseError(f"{where} is not what the answer should hold: starts {image[:12]!r}")
+    elif image_type(image) is None:
         raise MalformedResponseError(f"{where} is not an image (PNG, JPEG, WebP or GIF): starts {image[:12]!r}")
     return image
 

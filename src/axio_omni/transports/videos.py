@@ -1,0 +1,297 @@
+"""``OpenAIVideoTransport``: axio's ``VideoGenTransport`` over the ``/v1/videos`` job API.
+
+A video is a job: create it (multipart, even without a file, as real servers require), poll it as
+a :class:`~axio_omni.poll.PollPolicy` says (the server's ``openai-poll-after-ms`` honoured, backing
+off otherwise, one deadline for the whole job), download its content. Nobody pays twice:
+
+- The create is ``UNSTARTED``: sent again only when the server provably did not take it.
+- Polls and downloads are ``GET``s: a 5xx or a dropped connection is retried without a second job.
+- A job that outlives the deadline raises :class:`~axio_omni.errors.VideoJobTimeoutError` carrying
+  ``video_id``; :meth:`OpenAIVideoTransport.resume` waits for that same job and downloads it.
+- A job that ends ``failed`` raises :class:`~axio_omni.errors.VideoJobFailedError` with its error.
+
+LocalAI's synchronous dialect (``POST /video``, JSON, answered like the image API) is the
+``dialect="localai"`` setting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, ClassVar, Literal
+
+import aiohttp
+from axio.transport import VideoGenTransport
+
+from ..errors import (
+    APITimeoutError,
+    ConfigurationError,
+    MalformedResponseError,
+    VideoJobFailedError,
+    VideoJobTimeoutError,
+)
+from ..poll import PollPolicy, parse_poll_after, poll_until
+from ..retry import Repeat
+from ..rules import Choice, Custom, Flag, Nested, Number, Refused, Text, setting
+from ..wire.images import IMAGE_MEDIA_TYPES, image_type, read_images
+from ..wire.videos import VideoJob, read_job, video_seconds, video_size
+from .base import HTTPTransport
+from .http import finish, open_response, read_all, read_chunk
+from .paid import paid_batch
+from .request import Request
+
+__all__ = ["OpenAIVideoTransport"]
+
+Target = str | Path | IO[bytes]
+
+
+def _callable(value: Any) -> Any:
+    if value is not None and not callable(value):
+        raise Refused
+    return value
+
+
+def _form(fields: dict[str, str], image: bytes | None) -> Callable[[], aiohttp.MultipartWriter]:
+    """A multipart body built part by part: aiohttp's ``FormData`` sends urlencoded when no file is in it."""
+
+    def build() -> aiohttp.MultipartWriter:
+        writer = aiohttp.MultipartWriter("form-data")
+        for name, value in fields.items():
+            writer.append(value).set_content_disposition("form-data", name=name)
+        if image is not None:
+            part = writer.append(image, {"Content-Type": IMAGE_MEDIA_TYPES[image_type(image) or "png"]})
+            part.set_content_disposition("form-data", name="input_reference", filename="reference")
+        return writer
+
+    return build
+
+
+@dataclass(slots=True, kw_only=True)
+class OpenAIVideoTransport(HTTPTransport, VideoGenTransport):
+    """Videos from an OpenAI-compatible ``/videos`` job API, or LocalAI's ``/video``."""
+
+    type_name = "openai-video"
+    display_name: ClassVar[str] = "OpenAI videos (axio-omni)"
+
+    model: str = setting("sora-2", Text())
+    size: str | None = setting(None, Text(optional=True))
+    seconds: int | None = setting(None, Number(1, 600, integer=True, optional=True))
+    poll: PollPolicy = setting(default_factory=PollPolicy, rule=Nested(PollPolicy))
+    #: Delete the job on the server once its video is downloaded.
+    delete_after_download: bool = setting(False, Flag())
+    #: ``openai`` (the job API) or ``localai`` (LocalAI's synchronous ``POST /video``).
+    dialect: Literal["openai", "localai"] = setting("openai", Choice("openai", "localai"))
+    #: LocalAI: frames, their rate, and a seed.
+    num_frames: int | None = setting(None, Number(1, 10_000, integer=True, optional=True))
+    fps: int | None = setting(None, Number(1, 120, integer=True, optional=True))
+    seed: int | None = setting(None, Number(0, integer=True, optional=True))
+    max_concurrency: int = setting(2, Number(1, 16, integer=True))
+    #: Called with ``(video_id, progress)`` after every poll.
+    on_progress: Callable[[str, int], None] | None = setting(None, Custom("a callable", _callable), runtime=True)
+
+    def __post_init__(self) -> None:
+        self._validate_common()
+        video_size(self.model, self.size, None)
+        video_seconds(self.model, self.seconds)
+
+    async def generate_videos(
+        self,
+        prompt: str,
+        *,
+        model: str | None = None,
+        n: int = 1,
+        image: bytes | None = None,
+        duration_seconds: int | None = None,
+        aspect_ratio: str | None = None,
+        partial: bool = False,
+    ) -> list[bytes]:
+        """``n`` videos (one job each, run a few at a time); arguments are checked before any request."""
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise ConfigurationError(f"n must be a whole number of videos >= 1, got {n!r}")
+        job = self._plan(prompt, model, image, duration_seconds, aspect_ratio)
+
+        async def one(i: int, count: int) -> list[bytes]:
+            return [await self._make(job)]
+
+        videos, _ = await paid_batch([1] * n, one, concurrency=self.max_concurrency, partial=partial, what="videos")
+        return videos
+
+    async def generate_video_to(self, target: Target, prompt: str, **kwargs: Any) -> str:
+        """One video written to ``target`` (a path or a binary file) as it downloads; its job id."""
+        job = self._plan(
+            prompt, kwargs.get("model"), kwargs.get("image"), kwargs.get("duration_seconds"), kwargs.get("aspect_ratio")
+        )
+        if self.dialect == "localai":
+            _write(target, await self._make(job))
+            return ""
+        video_id = await self.create(job)
+        await self.wait(video_id)
+        await self.download(video_id, to=target)
+        return video_id
+
+    # ── the job's steps ─────────────────────────────────────────────────────────────────────────
+
+    def _plan(
+        self, prompt: str, model: str | None, image: bytes | None, seconds: int | None, aspect: str | None
+    ) -> dict[str, Any]:
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise ConfigurationError(f"prompt must be a non-empty string, got {prompt!r:.60}")
+        if image is not None and (not isinstance(image, bytes) or image_type(image) not in ("png", "jpeg", "webp")):
+            raise ConfigurationError("image must be the bytes of a PNG, JPEG or WebP reference frame")
+        model = model or self.model
+        size = video_size(model, self.size, aspect)
+        fields = {"prompt": prompt, "model": model}
+        if (length := video_seconds(model, seconds if seconds is not None else self.seconds)) is not None:
+            fields["seconds"] = length
+        if size is not None:
+            fields["size"] = size
+        self._require_key()
+        return {"fields": fields, "image": image}
+
+    async def _make(self, job: dict[str, Any]) -> bytes:
+        if self.dialect == "localai":
+            return await self._localai(job)
+        video_id = await self.create(job)
+        await self.wait(video_id)
+        data = await self.download(video_id)
+        assert data is not None
+        return data
+
+    async def create(self, job: dict[str, Any]) -> str:
+        """Start a job (the one paid step); its id."""
+        req = self._request(
+            "POST",
+            "/videos",
+            body=_form(job["fields"], job["image"]),
+            repeat=Repeat.UNSTARTED,
+            what=f"video job ({job['fields']['model']})",
+        )
+        return read_job((await read_all(self._session(), req, self.retry)).data).id
+
+    async def wait(self, video_id: str) -> VideoJob:
+        """Poll ``video_id`` until it is ``completed``; a failed job raises with its error."""
+
+        async def probe() -> tuple[VideoJob | None, float | None]:
+            req = self._request("GET", f"/videos/{video_id}", repeat=Repeat.SAFE, what="video job poll")
+            body = await read_all(self._session(), req, self.retry)
+            job = read_job(body.data)
+            if self.on_progress is not None:
+                self.on_progress(video_id, job.progress)
+            if job.status == "failed":
+                raise VideoJobFailedError(
+                    f"video job {video_id} failed: {job.error_message or 'no reason given'}",
+                    video_id=video_id, code=job.error_code, body=body.data.decode(errors="replace")[:2000],
+                )  # fmt: skip
+            return (job if job.status == "completed" else None), parse_poll_after(body.headers)
+
+        try:
+            return await poll_until(self.poll, probe, what=f"video job {video_id}")
+        except APITimeoutError as exc:
+            if isinstance(exc, VideoJobTimeoutError):
+                raise
+            raise VideoJobTimeoutError(
+                f"{exc.message}; resume('{video_id}') waits for it without a new job", video_id=video_id
+            ) from exc
+
+    async def download(
+        self,
+        video_id: str,
+        *,
+        variant: Literal["video", "thumbnail", "spritesheet"] = "video",
+        to: Target | None = None,
+    ) -> bytes | None:
+        """The job's content (``variant``): returned, or written to ``to`` as it arrives (memory stays flat)."""
+        if variant not in ("video", "thumbnail", "spritesheet"):
+            raise ConfigurationError(f"variant must be video, thumbnail or spritesheet, got {variant!r}")
+        path = f"/videos/{video_id}/content" + ("" if variant == "video" else f"?variant={variant}")
+        req = self._request("GET", path, repeat=Repeat.SAFE, what=f"video download ({variant})", accept="*/*")
+        if to is None:
+            data = (await read_all(self._session(), req, self.retry)).data
+        else:
+            await self._stream_to(req, to)
+            data = None
+        if self.delete_after_download and variant == "video":
+            await self.delete(video_id)
+        return data
+
+    async def _stream_to(self, req: Any, to: Target) -> None:
+        resp = await open_response(self._session(), req, self.retry)
+        complete = False
+        # Opened off the loop; the writes are small and go to the page cache.
+        handle = await asyncio.to_thread(Path(to).open, "wb") if isinstance(to, (str, Path)) else to
+        try:
+            while chunk := await read_chunk(resp):
+                handle.write(chunk)
+            complete = True
+        finally:
+            finish(resp, complete)
+            if handle is not to:
+                handle.close()
+
+    async def resume(self, video_id: str, *, to: Target | None = None) -> bytes | None:
+        """Wait for a job made earlier (after a :class:`VideoJobTimeoutError`, or by another process) and
+        download it: never a new job."""
+        await self.wait(video_id)
+        return await self.download(video_id, to=to)
+
+    async def remix(self, video_id: str, prompt: str) -> bytes:
+        """A new job that changes a finished video as ``prompt`` says; waited for and downloaded."""
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise ConfigurationError(f"prompt must be a non-empty string, got {prompt!r:.60}")
+        req = self._request(
+            "POST",
+            f"/videos/{video_id}/remix",
+            json_body={"prompt": prompt},
+            repeat=Repeat.UNSTARTED,
+            what="video remix",
+        )
+        new_id = read_job((await read_all(self._session(), req, self.retry)).data).id
+        await self.wait(new_id)
+        data = await self.download(new_id)
+        assert data is not None
+        return data
+
+    async def delete(self, video_id: str) -> None:
+        req = self._request("DELETE", f"/videos/{video_id}", repeat=Repeat.SAFE, what="video delete")
+        await read_all(self._session(), req, self.retry)
+
+    async def _localai(self, job: dict[str, Any]) -> bytes:
+        fields = job["fields"]
+        body: dict[str, Any] = {"model": fields["model"], "prompt": fields["prompt"]}
+        if "size" in fields:
+            width, height = fields["size"].split("x")
+            body.update(width=int(width), height=int(height))
+        for key in ("num_frames", "fps", "seed"):
+            if getattr(self, key) is not None:
+                body[key] = getattr(self, key)
+        if job["image"] is not None:
+            body["start_image"] = base64.b64encode(job["image"]).decode()
+        req = self._request(
+            "POST", "/video", json_body=body, repeat=Repeat.UNSTARTED, what=f"video ({fields['model']})"
+        )
+        answer = read_images((await read_all(self._session(), req, self.retry)).data, asked=1, check=_is_video)
+        if not answer.items:
+            raise MalformedResponseError("the video answer held no video")
+        item = answer.items[0]
+        return (
+            item
+            if isinstance(item, bytes)
+            else (await read_all(self._session(), self._download_request(item), self.retry)).data
+        )
+
+    def _download_request(self, url: str) -> Request:
+        return Request("GET", url, {"Accept": "video/*"}, None, Repeat.SAFE, self.timeouts, "video download")
+
+
+def _is_video(data: bytes) -> bool:
+    return data[4:8] == b"ftyp" or data[:4] == b"\x1aE\xdf\xa3"  # MP4 / WebM
+
+
+def _write(target: Target, data: bytes) -> None:
+    if isinstance(target, (str, Path)):
+        Path(target).write_bytes(data)
+    else:
+        target.write(data)
