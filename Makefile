@@ -74,6 +74,7 @@ bench: $(SERVERS)
 	$(PY) benchmarks/bench_pool.py
 	$(PY) benchmarks/bench_realtime.py
 	$(PY) benchmarks/bench_images.py
+	$(PY) benchmarks/bench_videos.py
 
 clean:
 	rm -rf $(VENV) $(SPEECH) .mypy_cache .pytest_cache .ruff_cache .hypothesis

@@ -30,6 +30,8 @@ ROOTS = [
     "ImagesResponse",
     "ImageGenStreamEvent",
     "ImageEditStreamEvent",
+    "VideoResource",
+    "DeletedVideoResource",
     # Every realtime event: the session's client events and the emulator's server events.
     "RealtimeClientEvent",
     "RealtimeServerEvent",

@@ -32,7 +32,8 @@ Socket faults (:class:`SocketFault`), in WebSocket sessions::
     ws_expire_after=5                   after 5 server events: ``session_expired``, then close (1000)
     ws_pace=0.05                        wait 0.05 s before each event of a response (a slow server)
 
-And for the fault itself: ``times=2`` (the next two requests), ``path=/v1/models`` (only that path).
+And for the fault itself: ``times=2`` (the next two requests), ``path=/v1/models`` (only that path;
+``path=/v1/videos/*`` for every path under it).
 ``body`` is one of ``openai`` (default), ``string`` (``{"error": "text"}``), ``detail`` (FastAPI) or
 ``text`` (a plain-text body).
 """
@@ -201,7 +202,11 @@ class FaultQueue:
             return fault if seen < fault.times else None
         with self._lock:
             for i, fault in enumerate(self._queue):
-                if fault.path is None or fault.path == path:
+                if (
+                    fault.path is None
+                    or fault.path == path
+                    or (fault.path.endswith("*") and path.startswith(fault.path[:-1]))
+                ):
                     del self._queue[i]
                     return fault
         return None

@@ -52,6 +52,8 @@ def make_mp4(prompt: str, seconds: float, size: tuple[int, int]) -> bytes:
         codec = "libx264" if "libx264" in av.codecs_available else "mpeg4"
         stream = container.add_stream(codec, rate=FPS)
         stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        if codec == "libx264":
+            stream.options = {"preset": "ultrafast", "tune": "zerolatency"}  # an emulator, not an encoder
         stream.time_base = Fraction(1, FPS)
         for k in range(frames):
             frame = av.VideoFrame.from_ndarray(_frame(prompt, k, frames, size), format="rgb24")
