@@ -1,6 +1,6 @@
 """The offline demo against the emulator: an axio Agent with a tool streaming through OpenAITransport,
 a small retrieval step through OpenAIEmbeddingTransport, a spoken round trip (TTS to a WAV
-file, then STT back), an image written to a PNG file, and a realtime voice turn (``voice_loop.py``:
+file, then STT back), an image and a short video written to files, and a realtime voice turn (``voice_loop.py``:
 a 16 kHz question in, a tool call, the reply's transcript as it streams and its audio to a WAV file).
 
 Run with ``make demo``. No key and no network: the emulator listens on a loopback port.
@@ -26,6 +26,8 @@ from axio_omni import (
     OpenAISTTTransport,
     OpenAITransport,
     OpenAITTSTransport,
+    OpenAIVideoTransport,
+    PollPolicy,
     TransportPool,
 )
 from axio_omni.emulator import Emulator
@@ -70,6 +72,7 @@ async def main() -> None:
             OpenAISTTTransport(base_url=emu.base_url, pool=pool),
         )
         await picture(OpenAIImageTransport(base_url=emu.base_url, size="1024x1024", quality="low", pool=pool))
+        await movie(OpenAIVideoTransport(base_url=emu.base_url, poll=PollPolicy(interval=0.1), pool=pool))
     say("\nrealtime> a spoken question at 16 kHz from examples/data/question-16k.wav")
     await voice_turn(say)
 
@@ -114,6 +117,13 @@ async def picture(images: OpenAIImageTransport) -> None:
     path = Path(tempfile.gettempdir()) / "axio-omni-demo.png"
     path.write_bytes(result.images[0])
     say(f"\nimage> {path} ({len(result.images[0]):,} bytes, {result.usage.get('total_tokens', 0)} tokens)\n")
+
+
+async def movie(videos: OpenAIVideoTransport) -> None:
+    """Make a short video (a job: created, polled, downloaded) straight into a file."""
+    path = Path(tempfile.gettempdir()) / "axio-omni-demo.mp4"
+    video_id = await videos.generate_video_to(path, "A paper boat on a pond", duration_seconds=4, aspect_ratio="16:9")
+    say(f"video> {path} ({path.stat().st_size:,} bytes, job {video_id})\n")
 
 
 if __name__ == "__main__":

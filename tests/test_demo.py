@@ -24,6 +24,7 @@ def test_demo_streams_a_tool_round_trip_offline() -> None:
     assert "assistant> Here is what I found: 18 degrees and sunny in Paris.\n" in out
     assert "reply audio> " in out and "at 24000 Hz)" in out
     assert "image> " in out and "axio-omni-demo.png" in out
+    assert "video> " in out and "axio-omni-demo.mp4" in out
 
 
 def test_console_script_is_installed() -> None:
