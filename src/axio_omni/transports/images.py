@@ -43,7 +43,7 @@ from ..wire.images import (
 )
 from .base import HTTPTransport
 from .http import finish, open_response, read_all, read_chunk
-from .paid import paid_batch
+from .paid import check_prompt, paid_batch
 from .request import Request
 
 __all__ = ["ImageResult", "OpenAIImageTransport"]
@@ -139,7 +139,7 @@ class OpenAIImageTransport(HTTPTransport, ImageGenTransport, ImageEditTransport)
     ) -> ImageResult:
         """``n`` images with their revised prompts and usage; arguments are checked before any request."""
         model = self._model(model)
-        self._check_prompt(prompt)
+        check_prompt(prompt)
         options = self._options()
         options.check(model, n)
 
@@ -167,7 +167,7 @@ class OpenAIImageTransport(HTTPTransport, ImageGenTransport, ImageEditTransport)
     ) -> ImageResult:
         """``n`` edits with their revised prompts and usage; sources and mask are checked before any request."""
         model = self._model(model)
-        self._check_prompt(prompt)
+        check_prompt(prompt)
         options = self._options()
         options.check(model, n, edit=True)
         _check_sources(model, images, mask)
@@ -187,7 +187,7 @@ class OpenAIImageTransport(HTTPTransport, ImageGenTransport, ImageEditTransport)
     ) -> AsyncIterator[ImagePart]:
         """Partial images as they are drawn, then the final one (``.final``, with ``.usage``)."""
         model = self._model(model)
-        self._check_prompt(prompt)
+        check_prompt(prompt)
         options = self._options()
         options.check(model, 1, stream=True)
         self._check_partial(partial_images)
@@ -219,7 +219,7 @@ class OpenAIImageTransport(HTTPTransport, ImageGenTransport, ImageEditTransport)
     ) -> AsyncIterator[ImagePart]:
         """An edit's partial images as they are drawn, then the final one."""
         model = self._model(model)
-        self._check_prompt(prompt)
+        check_prompt(prompt)
         options = self._options()
         options.check(model, 1, edit=True, stream=True)
         self._check_partial(partial_images)
@@ -256,11 +256,6 @@ class OpenAIImageTransport(HTTPTransport, ImageGenTransport, ImageEditTransport)
         if model is not None and (not isinstance(model, str) or not model.strip()):
             raise ConfigurationError(f"model must be a non-empty string or None, got {model!r}")
         return model or self.model
-
-    @staticmethod
-    def _check_prompt(prompt: str) -> None:
-        if not isinstance(prompt, str) or not prompt.strip():
-            raise ConfigurationError(f"prompt must be a non-empty string, got {prompt!r:.60}")
 
     @staticmethod
     def _check_partial(partial_images: int) -> None:

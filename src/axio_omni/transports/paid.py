@@ -12,10 +12,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any
 
-from ..errors import IncompleteResultError, OmniError
+from ..errors import ConfigurationError, IncompleteResultError, OmniError
 
-__all__ = ["paid_batch"]
+__all__ = ["check_count", "check_prompt", "paid_batch"]
+
+
+def check_prompt(prompt: Any) -> None:
+    """A paid call's prompt: a non-empty string, or :class:`ConfigurationError` before anything is sent."""
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise ConfigurationError(f"prompt must be a non-empty string, got {prompt!r:.60}")
+
+
+def check_count(n: Any, what: str) -> None:
+    """How many results a paid call asks for: a whole number from 1."""
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ConfigurationError(f"n must be a whole number of {what} >= 1, got {n!r}")
 
 
 async def paid_batch[T](

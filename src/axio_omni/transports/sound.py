@@ -25,7 +25,7 @@ from ..retry import Repeat
 from ..rules import JsonMap, Number, Text, setting
 from .base import HTTPTransport
 from .http import read_all
-from .paid import paid_batch
+from .paid import check_count, check_prompt, paid_batch
 
 __all__ = ["OpenAIAudioGenTransport"]
 
@@ -50,10 +50,8 @@ class OpenAIAudioGenTransport(HTTPTransport, AudioGenTransport):
         self, prompt: str, *, model: str | None = None, n: int = 1, partial: bool = False
     ) -> list[bytes]:
         """``n`` sounds for ``prompt``, in order; arguments are checked before any request."""
-        if not isinstance(prompt, str) or not prompt.strip():
-            raise ConfigurationError(f"prompt must be a non-empty string, got {prompt!r:.60}")
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-            raise ConfigurationError(f"n must be a whole number of sounds >= 1, got {n!r}")
+        check_prompt(prompt)
+        check_count(n, "sounds")
         if model is not None and (not isinstance(model, str) or not model.strip()):
             raise ConfigurationError(f"model must be a non-empty string or None, got {model!r}")
         body: dict[str, Any] = {"text": prompt}

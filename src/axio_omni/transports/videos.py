@@ -40,7 +40,7 @@ from ..wire.images import IMAGE_MEDIA_TYPES, image_type, read_images
 from ..wire.videos import VideoJob, read_job, video_seconds, video_size
 from .base import HTTPTransport
 from .http import finish, open_response, read_all, read_chunk
-from .paid import paid_batch
+from .paid import check_count, check_prompt, paid_batch
 from .request import Request
 
 __all__ = ["OpenAIVideoTransport"]
@@ -109,8 +109,7 @@ class OpenAIVideoTransport(HTTPTransport, VideoGenTransport):
         partial: bool = False,
     ) -> list[bytes]:
         """``n`` videos (one job each, run a few at a time); arguments are checked before any request."""
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-            raise ConfigurationError(f"n must be a whole number of videos >= 1, got {n!r}")
+        check_count(n, "videos")
         job = self._plan(prompt, model, image, duration_seconds, aspect_ratio)
 
         async def one(i: int, count: int) -> list[bytes]:
@@ -137,8 +136,7 @@ class OpenAIVideoTransport(HTTPTransport, VideoGenTransport):
     def _plan(
         self, prompt: str, model: str | None, image: bytes | None, seconds: int | None, aspect: str | None
     ) -> dict[str, Any]:
-        if not isinstance(prompt, str) or not prompt.strip():
-            raise ConfigurationError(f"prompt must be a non-empty string, got {prompt!r:.60}")
+        check_prompt(prompt)
         if image is not None and (not isinstance(image, bytes) or image_type(image) not in ("png", "jpeg", "webp")):
             raise ConfigurationError("image must be the bytes of a PNG, JPEG or WebP reference frame")
         model = model or self.model
@@ -239,8 +237,7 @@ class OpenAIVideoTransport(HTTPTransport, VideoGenTransport):
 
     async def remix(self, video_id: str, prompt: str) -> bytes:
         """A new job that changes a finished video as ``prompt`` says; waited for and downloaded."""
-        if not isinstance(prompt, str) or not prompt.strip():
-            raise ConfigurationError(f"prompt must be a non-empty string, got {prompt!r:.60}")
+        check_prompt(prompt)
         req = self._request(
             "POST",
             f"/videos/{video_id}/remix",
