@@ -97,3 +97,18 @@ async def test_edit_streams_and_multipart_answers(emulator: Emulator) -> None:
         "stream": "true",
         "partial_images": "1",
     }
+
+
+async def test_an_edit_answer_follows_openais_schema(emulator: Emulator) -> None:
+    png = io.BytesIO()
+    Image.new("RGB", (24, 24), (1, 2, 3)).save(png, "PNG")
+    form = aiohttp.FormData()
+    form.add_field("image[]", png.getvalue(), filename="a.png", content_type="image/png")
+    form.add_field("image[]", png.getvalue(), filename="b.png", content_type="image/png")
+    form.add_field("prompt", "a hat")
+    form.add_field("model", "gpt-image-1")
+    form.add_field("n", "2")
+    async with aiohttp.ClientSession() as s, s.post(emulator.base_url + "/images/edits", data=form) as r:
+        answer = await r.json()
+    assert r.status == 200 and len(answer["data"]) == 2 and schema_errors("ImagesResponse", answer) == []
+    assert answer["usage"]["input_tokens_details"]["image_tokens"] == 2 * 323

@@ -160,6 +160,15 @@ async def test_the_official_sdk_generates_edits_and_streams_against_the_emulator
         stream = await client.images.generate(model="gpt-image-1", prompt="a kite", stream=True, partial_images=1)
         kinds = [event.type async for event in stream]
         assert kinds == ["image_generation.partial_image", "image_generation.completed"]
+        edits = await client.images.edit(
+            model="gpt-image-1",
+            prompt="red",
+            image=("a.png", picture((16, 16)), "image/png"),
+            stream=True,
+            partial_images=2,
+        )
+        edit_kinds = [event.type async for event in edits]
+        assert edit_kinds == ["image_edit.partial_image", "image_edit.partial_image", "image_edit.completed"]
 
 
 # ── a server with the quirks real image servers have ─────────────────────────────────────────────
