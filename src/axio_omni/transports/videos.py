@@ -118,11 +118,19 @@ class OpenAIVideoTransport(HTTPTransport, VideoGenTransport):
         videos, _ = await paid_batch([1] * n, one, concurrency=self.max_concurrency, partial=partial, what="videos")
         return videos
 
-    async def generate_video_to(self, target: Target, prompt: str, **kwargs: Any) -> str:
-        """One video written to ``target`` (a path or a binary file) as it downloads; its job id."""
-        job = self._plan(
-            prompt, kwargs.get("model"), kwargs.get("image"), kwargs.get("duration_seconds"), kwargs.get("aspect_ratio")
-        )
+    async def generate_video_to(
+        self,
+        target: Target,
+        prompt: str,
+        *,
+        model: str | None = None,
+        image: bytes | None = None,
+        duration_seconds: int | None = None,
+        aspect_ratio: str | None = None,
+    ) -> str:
+        """One video written to ``target`` (a path or a binary file) as it downloads; its job id
+        (empty for the LocalAI dialect, which has no jobs)."""
+        job = self._plan(prompt, model, image, duration_seconds, aspect_ratio)
         if self.dialect == "localai":
             _write(target, await self._make(job))
             return ""
