@@ -76,10 +76,20 @@ async def test_failing_polls_are_retried_without_a_second_job(emulator: Emulator
 
 
 async def test_a_failed_job_raises_its_own_error(emulator: Emulator) -> None:
+    emulator.fail_next("job_fail=true;path=/v1/videos")
     with pytest.raises(VideoJobFailedError) as info:
-        await transport(emulator).generate_videos("a [fail] boat")
+        await transport(emulator).generate_videos("a boat")
     assert info.value.code == "video_generation_failed" and info.value.video_id.startswith("video_")
     assert "could not be made" in str(info.value)
+
+
+async def test_a_job_that_never_finishes_times_out_with_its_id(emulator: Emulator) -> None:
+    emulator.fail_next("job_stall=true;path=/v1/videos")
+    t = transport(emulator, poll=PollPolicy(interval=0.02, min_interval=0.0, deadline=0.4))
+    with pytest.raises(VideoJobTimeoutError) as info:
+        await t.generate_videos("a boat", aspect_ratio="9:16")
+    assert info.value.video_id in emulator.state.videos and emulator.state.videos_made == 1
+    assert len(polls(emulator)) >= 2
 
 
 async def test_a_job_past_its_deadline_can_be_resumed_without_paying_twice(emulator: Emulator, tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """Scriptable faults for the emulator: per request (a header) and per server (a queue).
 
 A fault is written as ``key=value`` pairs separated by ``;``, in the ``X-Emulator-Fault`` header or
-as :meth:`Fault.parse` input. Each key belongs to one of three parts, read the same way by every
+as :meth:`Fault.parse` input. Each key belongs to one of four parts, read the same way by every
 endpoint:
 
 Transport faults (:class:`TransportFault`), before any answer::
@@ -32,6 +32,11 @@ Socket faults (:class:`SocketFault`), in WebSocket sessions::
     ws_expire_after=5                   after 5 server events: ``session_expired``, then close (1000)
     ws_pace=0.05                        wait 0.05 s before each event of a response (a slow server)
 
+Job faults (:class:`JobFault`), for the long job a request creates (a video)::
+
+    job_fail=true                       the job ends ``failed``
+    job_stall=true                      the job never finishes
+
 And for the fault itself: ``times=2`` (the next two requests), ``path=/v1/models`` (only that path;
 ``path=/v1/videos/*`` for every path under it).
 ``body`` is one of ``openai`` (default), ``string`` (``{"error": "text"}``), ``detail`` (FastAPI) or
@@ -45,7 +50,7 @@ import threading
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
-__all__ = ["FAULT_HEADER", "Fault", "FaultQueue", "SocketFault", "StreamFault", "TransportFault"]
+__all__ = ["FAULT_HEADER", "Fault", "FaultQueue", "JobFault", "SocketFault", "StreamFault", "TransportFault"]
 
 FAULT_HEADER = "X-Emulator-Fault"
 _BODIES = ("openai", "string", "detail", "text")
@@ -93,7 +98,20 @@ class SocketFault:
     ws_pace: float = 0.0
 
 
-_PARTS: dict[str, type[Any]] = {"transport": TransportFault, "stream": StreamFault, "socket": SocketFault}
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JobFault:
+    """What happens to a long job (a video) the request creates."""
+
+    job_fail: bool = False
+    job_stall: bool = False
+
+
+_PARTS: dict[str, type[Any]] = {
+    "transport": TransportFault,
+    "stream": StreamFault,
+    "socket": SocketFault,
+    "job": JobFault,
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,6 +121,7 @@ class Fault:
     transport: TransportFault = field(default_factory=TransportFault)
     stream: StreamFault = field(default_factory=StreamFault)
     socket: SocketFault = field(default_factory=SocketFault)
+    job: JobFault = field(default_factory=JobFault)
     #: How many requests (in a queue) or same-header requests take it.
     times: int = 1
     #: Only requests to this path take the fault from the queue (None: any path).

@@ -1,8 +1,9 @@
 """``/v1/videos`` in the emulator: jobs with a lifecycle on the emulator's clock, and LocalAI's ``/video``.
 
 A job is ``queued`` for the first tenth of ``EmulatorState.video_make_seconds``, then ``in_progress``
-with its progress, then ``completed`` (its MP4 made then, from ``movie.py``). A prompt containing
-``[fail]`` ends ``failed`` with an error; one containing ``[stall]`` never finishes. Polls carry
+with its progress, then ``completed`` (its MP4 made then, from ``movie.py``). A job created with
+the fault ``job_fail=true`` (or a prompt containing ``[fail]``) ends ``failed`` with an error; one
+with ``job_stall=true`` (or ``[stall]``) never finishes. Polls carry
 ``openai-poll-after-ms``. The create must be multipart (as real servers require). Every video
 object has all its fields, nulls included, with ``seconds`` a string, as the published schema says.
 ``EmulatorState.videos_made`` counts created jobs (what a server would bill).
@@ -50,11 +51,12 @@ class VideoJobState:
 def _status(state: EmulatorState, job: VideoJobState) -> tuple[str, int]:
     elapsed = state.clock.now() - job.started
     total = state.video_make_seconds
+    stall, fail = job.extra.get("stall", False), job.extra.get("fail", False)
     if elapsed < total / 10:
         return "queued", 0
-    if elapsed < total or "[stall]" in job.prompt:
-        return "in_progress", min(99, int(100 * elapsed / total)) if "[stall]" not in job.prompt else 50
-    return ("failed", 100) if "[fail]" in job.prompt else ("completed", 100)
+    if elapsed < total or stall:
+        return "in_progress", 50 if stall else min(99, int(100 * elapsed / total))
+    return ("failed", 100) if fail else ("completed", 100)
 
 
 def _resource(state: EmulatorState, job: VideoJobState) -> dict[str, Any]:
@@ -142,6 +144,9 @@ async def handle_video_create(request: web.Request) -> web.StreamResponse:
                 param="input_reference",
             )
     job = _new_job(request.app[STATE], fields.get("model", "sora-2"), prompt, size, seconds)
+    job.extra.update(
+        fail=call.fault.job.job_fail or "[fail]" in prompt, stall=call.fault.job.job_stall or "[stall]" in prompt
+    )
     return await respond_json(request, call, _resource(request.app[STATE], job))
 
 
