@@ -125,42 +125,21 @@ async def handle_generation(request: web.Request) -> web.StreamResponse:
     if isinstance(checked, web.Response):
         return checked
     model, n, options = checked
-    state = request.app[STATE]
-    fmt, size = options.output_format or "png", _size(model, options.size)
+    prompt, fmt, size = body["prompt"], options.output_format or "png", _size(model, options.size)
+    transparent, compression = options.background == "transparent", options.output_compression
+
+    def picture(index: int, detail: float = 1.0) -> bytes:
+        return draw(prompt, index, size, fmt, transparent=transparent, compression=compression, detail=detail)
+
     try:
         if body.get("stream"):
-            return await _stream(
-                request,
-                call,
-                "image_generation",
-                body,
-                options,
-                size,
-                lambda d: draw(
-                    body["prompt"],
-                    0,
-                    size,
-                    fmt,
-                    transparent=options.background == "transparent",
-                    compression=options.output_compression,
-                    detail=d,
-                ),
-            )
-        images = [
-            draw(
-                body["prompt"],
-                i,
-                size,
-                fmt,
-                transparent=options.background == "transparent",
-                compression=options.output_compression,
-            )
-            for i in range(n)
-        ]
+            return await _stream(request, call, "image_generation", body, options, size, lambda d: picture(0, d))
+        images = [picture(i) for i in range(n)]
     except MediaMissing as exc:
         return error_response(501, str(exc), type="server_error")
+    state = request.app[STATE]
     state.images_made += n
-    return await respond_json(request, call, _answer(state, request, model, options, images, body["prompt"]))
+    return await respond_json(request, call, _answer(state, request, model, options, images, prompt))
 
 
 async def _form(request: web.Request) -> tuple[dict[str, str], list[bytes], bytes | None]:
