@@ -67,12 +67,12 @@ async def test_n_over_the_model_cap_is_split_and_kept_in_order(emulator: Emulato
     assert len(result.images) == 3 and result.revised_prompts == ["A picture of: a fox"] * 3
 
 
-async def test_url_answers_are_downloaded_without_the_key(emulator: Emulator) -> None:
+async def test_url_answers_from_the_same_server_are_downloaded_with_its_key(emulator: Emulator) -> None:
     t = transport(emulator.base_url, model="dall-e-2", response_format="url", size="256x256")
     images = await t.generate_images("a boat", n=2)
     assert [image_size(i) for i in images] == [(256, 256)] * 2
     downloads = [r for r in emulator.requests if r.method == "GET"]
-    assert len(downloads) == 2 and all("Authorization" not in r.headers for r in downloads)
+    assert len(downloads) == 2 and all(r.headers["Authorization"].startswith("Bearer sk-images") for r in downloads)
 
 
 async def test_an_expired_url_is_a_typed_error_that_keeps_nothing_hidden(emulator: Emulator) -> None:
@@ -196,6 +196,8 @@ class Quirky:
             return web.Response()
         if step == "500":
             return web.json_response({"error": {"message": "died after drawing"}}, status=500)
+        if step.startswith("url:"):
+            return web.json_response({"created": 1, "data": [{"url": step[4:]}]})
         b64 = base64.b64encode(picture((8, 8), fill=(self.made, 0, 0))).decode()
         return web.json_response({"created": 1, "data": [{"b64_json": b64}], "n_asked": body.get("n")})
 
@@ -221,6 +223,16 @@ async def test_a_server_that_makes_fewer_than_asked_is_reported_with_what_came(q
     assert len(info.value.results) == 1 and server.made == 1
     images = await transport(url, model="sd-turbo", max_images_per_request=1).generate_images("a cat", n=3)
     assert len(images) == 3 and server.made == 4
+
+
+async def test_a_url_on_another_host_never_gets_the_key(quirky: tuple[str, Quirky], emulator: Emulator) -> None:
+    url, server = quirky
+    emulator.state.image_files["abc"] = (picture((4, 4)), emulator.state.clock.now())
+    server.script = [f"url:{emulator.base_url}/images/files/abc"]  # the emulator plays a storage host
+    (image,) = await transport(url, model="sd-turbo").generate_images("a cat")
+    assert image_size(image) == (4, 4)
+    (download,) = emulator.requests
+    assert "Authorization" not in download.headers and "sk-images" not in str(download.headers)
 
 
 async def test_partial_results_are_returned_when_asked(quirky: tuple[str, Quirky]) -> None:

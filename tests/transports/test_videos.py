@@ -16,6 +16,7 @@ from PIL import Image
 from axio_omni import (
     ConfigurationError,
     IncompleteResultError,
+    OmniError,
     OpenAIVideoTransport,
     PollPolicy,
     RetryPolicy,
@@ -122,6 +123,19 @@ async def test_a_video_goes_to_a_file_and_other_variants_download(emulator: Emul
     assert buffer.getvalue() == target.read_bytes()
     assert image_type(await t.download(video_id, variant="thumbnail") or b"") == "webp"
     assert image_type(await t.download(video_id, variant="spritesheet") or b"") == "jpeg"
+
+
+async def test_a_cut_download_leaves_no_file_behind(emulator: Emulator, tmp_path: Path) -> None:
+    t = transport(emulator)
+    video_id = await t.create(t._plan("a cat", None, None, None, None))
+    await t.wait(video_id)
+    emulator.fail_next(Fault.of(drop_after_bytes=5000, path=f"/v1/videos/{video_id}/content"))
+    target = tmp_path / "cut.mp4"
+    with pytest.raises(OmniError):
+        await t.download(video_id, to=target)
+    assert not target.exists()
+    await t.download(video_id, to=target)  # asked again, the same job: nothing paid twice
+    assert probe(target.read_bytes())[2] == 4.0 and emulator.state.videos_made == 1
 
 
 async def test_remix_and_delete_after_download(emulator: Emulator) -> None:

@@ -19,6 +19,7 @@ import io
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
+from urllib.parse import urlsplit
 
 import aiohttp
 from axio.blocks import ImageBlock
@@ -322,9 +323,12 @@ class OpenAIImageTransport(HTTPTransport, ImageGenTransport, ImageEditTransport)
         return [item if isinstance(item, bytes) else await self._download(session, item) for item in items]
 
     async def _download(self, session: aiohttp.ClientSession, url: str) -> bytes:
-        """An image answered as a URL, fetched through the same pool (a GET: safe to repeat). No key is
-        sent: the URL is a storage host's, signed on its own."""
-        req = Request("GET", url, {"Accept": "image/*"}, None, Repeat.SAFE, self.timeouts, "image download")
+        """An image answered as a URL, fetched through the same pool (a GET: safe to repeat). The key goes
+        only to the server it belongs to (LocalAI serves its files itself); a storage host's URL is
+        signed on its own and never sees it."""
+        same_server = urlsplit(url).netloc == urlsplit(self.base_url).netloc
+        headers = self._headers(self._require_key(), "image/*", None) if same_server else {"Accept": "image/*"}
+        req = Request("GET", url, headers, None, Repeat.SAFE, self.timeouts, "image download")
         try:
             body = await read_all(session, req, self.retry)
         except OmniError as exc:

@@ -236,6 +236,9 @@ class OpenAIVideoTransport(HTTPTransport, VideoGenTransport):
             finish(resp, complete)
             if handle is not to:
                 handle.close()
+                if not complete:
+                    # A cut download leaves no file that could pass for the video.
+                    await asyncio.to_thread(Path(str(to)).unlink, True)
 
     async def resume(self, video_id: str, *, to: Target | None = None) -> bytes | None:
         """Wait for a job made earlier (after a :class:`VideoJobTimeoutError`, or by another process) and
