@@ -17,9 +17,9 @@ SPEECHS := $(SPEECH)/.stamp-$(HASH)
 $(PY):
 	@interp=$$(scripts/find-python.sh) && echo "using $$interp" && "$$interp" -m venv $(VENV)
 
-# The package alone: enough for the demo.
+# The package and the emulator's media extra (its pictures and videos): enough for the demo.
 $(BASE): $(PY) pyproject.toml
-	$(PIP) install -e .
+	$(PIP) install -e '.[media]'
 	rm -f $(VENV)/.stamp-base-* && touch $@
 
 # The package and its test tools: enough for lint, typecheck and the unit tests.
