@@ -114,9 +114,6 @@ class OpenAIRealtimeSession(RealtimeSession):
         self._failure: OmniError | None = None
         #: Item ids (and ``response.create``) the last reconnection's replay carried.
         self._replayed: set[str] = set()
-        #: Why the connection is to be replaced, decided while reading ("" for not).
-        self._due = ""
-        self._due_on: ClientConnection | None = None
         self._notices: list[StreamEvent] = []
         #: How many times the connection was reopened (drops, expiry, recycling).
         self.reconnects = 0
@@ -315,36 +312,34 @@ class OpenAIRealtimeSession(RealtimeSession):
     async def events(self) -> AsyncIterator[StreamEvent]:
         """Server events as axio events, across reconnections, until ``close()`` or a fatal close.
 
-        Every decision is taken before the events that prompt it are yielded, so a caller that stops
-        iterating at any event (and calls ``events()`` again later) loses none of them.
+        A reconnection starts before the events that call for it are yielded, so a caller that stops
+        iterating at any event (and calls ``events()`` again later) finds it under way or done.
         """
         proto = self.protocol
         while not self._closing:
-            while self._notices:
-                yield self._notices.pop(0)
             try:
-                ws = await self._usable()
+                ws = await self._usable()  # waits for a reconnection in progress
             except OmniError as exc:
-                yield Error(exc)
+                if not self.closed:
+                    yield Error(exc)
                 return
-            if self._due:
-                why, self._due = self._due, ""
-                if self._due_on is ws and not await self._recovered(ws, why):
-                    yield Error(self._failure or SessionClosedError("the realtime session is closed"))
-                    return
-                continue
+            while self._notices:  # "session.reconnected", once the new connection is in place
+                yield self._notices.pop(0)
+            replaced = False
             try:
-                while not self._due:
+                while not replaced:
                     events = proto.receive(json.loads(await ws.recv()))
                     if proto.outbox:
                         out, proto.outbox = proto.outbox, []
                         await self._send(out)
                     if proto.expired:
-                        proto.expired = False
-                        self._replace(ws, "session_expired")
+                        proto.expired, replaced = False, True
+                        self._recover(ws, "session_expired")
                         events += proto.connection_lost()
-                    elif self._recycle_due() and any(isinstance(e, TurnComplete) for e in events):
-                        self._replace(ws, "recycle")
+                    # A TurnComplete ends the list of a response.done: the one point a recycle is asked.
+                    elif events and type(events[-1]) is TurnComplete and self._recycle_due():
+                        replaced = True
+                        self._recover(ws, "recycle")
                     for event in events:
                         yield event
             except ConnectionClosed as exc:
@@ -357,20 +352,9 @@ class OpenAIRealtimeSession(RealtimeSession):
                     for event in [*proto.connection_lost(), Error(self._failure)]:
                         yield event
                     return
-                self._replace(ws, f"close {code}")
+                self._recover(ws, f"close {code}")
                 for event in proto.connection_lost():
                     yield event
-
-    def _replace(self, ws: ClientConnection, why: str) -> None:
-        """Start replacing ``ws`` now (before the caller sends more to it); ``events()`` waits for it."""
-        self._due, self._due_on = why, ws
-        self._recover(ws, why)
-
-    async def _recovered(self, ws: ClientConnection, why: str) -> bool:
-        """Wait for the reconnection replacing ``ws``; whether the session goes on."""
-        recovery = self._recover(ws, why)
-        await asyncio.wait([recovery])
-        return not recovery.cancelled() and self._failure is None
 
     @property
     def closed(self) -> bool:
