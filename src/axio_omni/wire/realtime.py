@@ -42,7 +42,7 @@ from axio.types import StopReason
 from ..errors import ConfigurationError, MalformedResponseError
 from .realtime_items import (
     BENIGN_CODES,
-    BETA_NAMES,
+    HANDLERS,
     Converter,
     Playback,
     new_item_id,
@@ -101,7 +101,9 @@ class RealtimeProtocol:
         #: The conversation so far by item id, in order, and the text each item's audio carried.
         self.items: dict[str, dict[str, Any]] = {}
         self.texts: dict[str, str] = {}
-        self._handlers: dict[str, Callable[[dict[str, Any]], list[StreamEvent]]] = self._handler_table()
+        self._handlers: dict[str, Callable[[dict[str, Any]], list[StreamEvent]]] = {
+            kind: getattr(self, name) for kind, name in HANDLERS.items()
+        }
 
     @property
     def between_turns(self) -> bool:
@@ -246,35 +248,6 @@ class RealtimeProtocol:
             return handler(event)
         except (KeyError, TypeError, ValueError, binascii.Error) as exc:
             raise MalformedResponseError(f"cannot read the realtime event {kind!r}: {exc!r}") from exc
-
-    def _handler_table(self) -> dict[str, Callable[[dict[str, Any]], list[StreamEvent]]]:
-        table: dict[str, Callable[[dict[str, Any]], list[StreamEvent]]] = {
-            "response.output_audio.delta": self._on_audio,
-            "response.output_audio_transcript.delta": self._on_transcript,
-            "response.output_audio_transcript.done": self._on_text_done,
-            "response.output_text.delta": self._on_text,
-            "response.output_text.done": self._on_text_done,
-            "response.function_call_arguments.delta": self._on_arguments,
-            "response.function_call_arguments.done": self._on_arguments_done,
-            "response.output_item.added": self._on_output_item,
-            "response.output_item.done": self._on_output_item_done,
-            "response.created": self._on_response_created,
-            "response.done": self._on_response_done,
-            "conversation.item.added": self._on_item,
-            "conversation.item.done": self._on_item,
-            "conversation.item.deleted": self._on_item_deleted,
-            "conversation.item.input_audio_transcription.delta": self._on_user_transcript,
-            "conversation.item.input_audio_transcription.completed": self._on_user_transcript_done,
-            "conversation.item.input_audio_transcription.failed": self._on_user_transcript_failed,
-            "input_audio_buffer.speech_started": self._on_speech_started,
-            "input_audio_buffer.speech_stopped": self._on_speech_stopped,
-            "input_audio_buffer.committed": self._on_buffer_reset,
-            "input_audio_buffer.cleared": self._on_buffer_reset,
-            "error": self._on_error,
-        }
-        for beta, ga in BETA_NAMES.items():
-            table[beta] = table[ga]
-        return table
 
     def _on_audio(self, event: dict[str, Any]) -> list[StreamEvent]:
         key = (event.get("item_id", ""), event.get("content_index", 0))

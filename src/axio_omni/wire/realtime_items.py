@@ -19,7 +19,8 @@ from .realtime_session import AudioFormat
 
 __all__ = [
     "BENIGN_CODES",
-    "BETA_NAMES",
+    "HANDLERS",
+    "Converter",
     "Playback",
     "new_item_id",
     "replay_item",
@@ -28,14 +29,40 @@ __all__ = [
     "usage_of",
 ]
 
-#: The beta event names compatible servers still send, and the GA names they stand for.
-BETA_NAMES = {
-    "response.audio.delta": "response.output_audio.delta",
-    "response.audio_transcript.delta": "response.output_audio_transcript.delta",
-    "response.audio_transcript.done": "response.output_audio_transcript.done",
-    "response.text.delta": "response.output_text.delta",
-    "response.text.done": "response.output_text.done",
-    "conversation.item.created": "conversation.item.added",
+#: The server events :class:`~.realtime.RealtimeProtocol` reads, and the method reading each;
+#: anything else goes out as a ``ProviderEvent``.
+HANDLERS = {
+    "response.output_audio.delta": "_on_audio",
+    "response.output_audio_transcript.delta": "_on_transcript",
+    "response.output_audio_transcript.done": "_on_text_done",
+    "response.output_text.delta": "_on_text",
+    "response.output_text.done": "_on_text_done",
+    "response.function_call_arguments.delta": "_on_arguments",
+    "response.function_call_arguments.done": "_on_arguments_done",
+    "response.output_item.added": "_on_output_item",
+    "response.output_item.done": "_on_output_item_done",
+    "response.created": "_on_response_created",
+    "response.done": "_on_response_done",
+    "conversation.item.added": "_on_item",
+    "conversation.item.done": "_on_item",
+    "conversation.item.deleted": "_on_item_deleted",
+    "conversation.item.input_audio_transcription.delta": "_on_user_transcript",
+    "conversation.item.input_audio_transcription.completed": "_on_user_transcript_done",
+    "conversation.item.input_audio_transcription.failed": "_on_user_transcript_failed",
+    "input_audio_buffer.speech_started": "_on_speech_started",
+    "input_audio_buffer.speech_stopped": "_on_speech_stopped",
+    "input_audio_buffer.committed": "_on_buffer_reset",
+    "input_audio_buffer.cleared": "_on_buffer_reset",
+    "error": "_on_error",
+}
+#: The beta names compatible servers still send, read as the GA names they stand for.
+HANDLERS |= {
+    "response.audio.delta": HANDLERS["response.output_audio.delta"],
+    "response.audio_transcript.delta": HANDLERS["response.output_audio_transcript.delta"],
+    "response.audio_transcript.done": HANDLERS["response.output_audio_transcript.done"],
+    "response.text.delta": HANDLERS["response.output_text.delta"],
+    "response.text.done": HANDLERS["response.output_text.done"],
+    "conversation.item.created": HANDLERS["conversation.item.added"],
 }
 #: Error codes that report a race the session tolerates, not a failure.
 BENIGN_CODES = frozenset(
