@@ -134,15 +134,7 @@ class OpenAIRealtimeTransport(HTTPTransport, RealtimeTransport):
         output_audio_format: str,
     ) -> tuple[Link, RealtimeProtocol, dict[str, Any]]:
         """Everything a session needs, checked, with no connection made."""
-        if not isinstance(system, str):
-            raise ConfigurationError(f"system must be a string, got {type(system).__name__}")
-        if voice is not None and (not isinstance(voice, str) or not voice.strip()):
-            raise ConfigurationError(f"voice must be a non-empty string or None, got {voice!r}")
-        names = [getattr(t, "name", None) for t in tools]
-        if any(not isinstance(n, str) or not n for n in names) or len(set(names)) != len(names):
-            raise ConfigurationError(f"tools must be axio Tools with distinct names, got {names!r}")
-        if self.tool_choice not in ("auto", "none", "required") and self.tool_choice not in names:
-            raise ConfigurationError(f"tool_choice={self.tool_choice!r} names no tool offered ({names})")
+        self._check_call(system, tools, voice)
         fmt_in = audio_format(input_audio_format, direction="input")
         fmt_out = audio_format(output_audio_format, direction="output")
         body = session_body(
@@ -151,17 +143,7 @@ class OpenAIRealtimeTransport(HTTPTransport, RealtimeTransport):
             voice=voice or self.voice,
             input_format=fmt_in,
             output_format=fmt_out,
-            turn=turn_detection(
-                server_vad=self.server_vad,
-                kind=self.vad_type,
-                threshold=self.vad_threshold,
-                prefix_padding_ms=self.vad_prefix_padding_ms,
-                silence_duration_ms=self.vad_silence_duration_ms,
-                create_response=self.vad_create_response,
-                interrupt_response=self.vad_interrupt_response,
-                idle_timeout_ms=self.idle_timeout_ms,
-                eagerness=self.eagerness,
-            ),
+            turn=self._turn_detection(),
             transcription_model=self.transcription_model,
             noise_reduction=self.input_noise_reduction,
             output_modalities=[self.modality],
@@ -180,6 +162,30 @@ class OpenAIRealtimeTransport(HTTPTransport, RealtimeTransport):
             convert_out=LivePcm(WIRE_RATE, fmt_out.rate) if fmt_out.pcm else None,
         )
         return self._link(), protocol, body
+
+    def _check_call(self, system: str, tools: list[Tool[Any]], voice: str | None) -> None:
+        if not isinstance(system, str):
+            raise ConfigurationError(f"system must be a string, got {type(system).__name__}")
+        if voice is not None and (not isinstance(voice, str) or not voice.strip()):
+            raise ConfigurationError(f"voice must be a non-empty string or None, got {voice!r}")
+        names = [getattr(t, "name", None) for t in tools]
+        if any(not isinstance(n, str) or not n for n in names) or len(set(names)) != len(names):
+            raise ConfigurationError(f"tools must be axio Tools with distinct names, got {names!r}")
+        if self.tool_choice not in ("auto", "none", "required") and self.tool_choice not in names:
+            raise ConfigurationError(f"tool_choice={self.tool_choice!r} names no tool offered ({names})")
+
+    def _turn_detection(self) -> dict[str, Any] | None:
+        return turn_detection(
+            server_vad=self.server_vad,
+            kind=self.vad_type,
+            threshold=self.vad_threshold,
+            prefix_padding_ms=self.vad_prefix_padding_ms,
+            silence_duration_ms=self.vad_silence_duration_ms,
+            create_response=self.vad_create_response,
+            interrupt_response=self.vad_interrupt_response,
+            idle_timeout_ms=self.idle_timeout_ms,
+            eagerness=self.eagerness,
+        )
 
     def _tool_choice(self) -> str | dict[str, str]:
         if self.tool_choice in ("auto", "none", "required"):
