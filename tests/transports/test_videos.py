@@ -127,7 +127,7 @@ async def test_a_video_goes_to_a_file_and_other_variants_download(emulator: Emul
 
 async def test_a_cut_download_leaves_no_file_behind(emulator: Emulator, tmp_path: Path) -> None:
     t = transport(emulator)
-    video_id = await t.create(t._plan("a cat", None, None, None, None))
+    video_id = await t.create("a cat")
     await t.wait(video_id)
     emulator.fail_next(Fault.of(drop_after_bytes=5000, path=f"/v1/videos/{video_id}/content"))
     target = tmp_path / "cut.mp4"

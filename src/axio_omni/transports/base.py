@@ -174,6 +174,13 @@ class HTTPTransport(Serializable):
         url = endpoint_url(self.base_url, path, {**self.query, **(query or {})}, websocket=True)
         return Request("GET", url, headers, None, Repeat.SAFE, self.timeouts, what)
 
+    def _url_request(self, url: str, *, accept: str, what: str) -> Request:
+        """A ``GET`` of a URL an answer points to (a generated file). The key goes only to the server it
+        belongs to; a storage host's URL is signed on its own and never sees it."""
+        same_server = urlsplit(url).netloc == urlsplit(self.base_url).netloc
+        headers = self._headers(self._require_key(), accept, None) if same_server else {"Accept": accept}
+        return Request("GET", url, headers, None, Repeat.SAFE, self.timeouts, what)
+
     @classmethod
     def has_credentials(cls, config: Mapping[str, str] | None = None) -> bool:
         """axio's loader asks this: whether a key is configured for this transport."""

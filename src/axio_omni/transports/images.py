@@ -19,7 +19,6 @@ import io
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
-from urllib.parse import urlsplit
 
 import aiohttp
 from axio.blocks import ImageBlock
@@ -45,7 +44,6 @@ from ..wire.images import (
 from .base import HTTPTransport
 from .http import finish, open_response, read_all, read_chunk
 from .paid import check_prompt, paid_batch
-from .request import Request
 
 __all__ = ["ImageResult", "OpenAIImageTransport"]
 
@@ -323,12 +321,9 @@ class OpenAIImageTransport(HTTPTransport, ImageGenTransport, ImageEditTransport)
         return [item if isinstance(item, bytes) else await self._download(session, item) for item in items]
 
     async def _download(self, session: aiohttp.ClientSession, url: str) -> bytes:
-        """An image answered as a URL, fetched through the same pool (a GET: safe to repeat). The key goes
-        only to the server it belongs to (LocalAI serves its files itself); a storage host's URL is
-        signed on its own and never sees it."""
-        same_server = urlsplit(url).netloc == urlsplit(self.base_url).netloc
-        headers = self._headers(self._require_key(), "image/*", None) if same_server else {"Accept": "image/*"}
-        req = Request("GET", url, headers, None, Repeat.SAFE, self.timeouts, "image download")
+        """An image answered as a URL, fetched through the same pool (a GET: safe to repeat; the key only
+        for the transport's own server, which is how LocalAI serves its files)."""
+        req = self._url_request(url, accept="image/*", what="image download")
         try:
             body = await read_all(session, req, self.retry)
         except OmniError as exc:

@@ -21,7 +21,7 @@ import base64
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, ClassVar, Literal
+from typing import IO, Any, ClassVar, Literal, NamedTuple
 
 import aiohttp
 from axio.transport import VideoGenTransport
@@ -46,6 +46,13 @@ from .request import Request
 __all__ = ["OpenAIVideoTransport"]
 
 Target = str | Path | IO[bytes]
+
+
+class _Job(NamedTuple):
+    """A video job's create request, checked: its form fields and its reference frame."""
+
+    fields: dict[str, str]
+    image: bytes | None
 
 
 def _callable(value: Any) -> Any:
@@ -134,7 +141,7 @@ class OpenAIVideoTransport(HTTPTransport, VideoGenTransport):
         if self.dialect == "localai":
             _write(target, await self._make(job))
             return ""
-        video_id = await self.create(job)
+        video_id = await self._create(job)
         await self.wait(video_id)
         await self.download(video_id, to=target)
         return video_id
@@ -143,7 +150,7 @@ class OpenAIVideoTransport(HTTPTransport, VideoGenTransport):
 
     def _plan(
         self, prompt: str, model: str | None, image: bytes | None, seconds: int | None, aspect: str | None
-    ) -> dict[str, Any]:
+    ) -> _Job:
         check_prompt(prompt)
         if image is not None and (not isinstance(image, bytes) or image_type(image) not in ("png", "jpeg", "webp")):
             raise ConfigurationError("image must be the bytes of a PNG, JPEG or WebP reference frame")
@@ -155,26 +162,36 @@ class OpenAIVideoTransport(HTTPTransport, VideoGenTransport):
         if size is not None:
             fields["size"] = size
         self._require_key()
-        return {"fields": fields, "image": image}
+        return _Job(fields, image)
 
-    async def _make(self, job: dict[str, Any]) -> bytes:
+    async def _make(self, job: _Job) -> bytes:
         if self.dialect == "localai":
             return await self._localai(job)
-        video_id = await self.create(job)
+        return await self._finish(await self._create(job))
+
+    async def _finish(self, video_id: str) -> bytes:
+        """Wait for ``video_id`` and download its video."""
         await self.wait(video_id)
-        data = await self.download(video_id)
-        assert data is not None
+        data = await self._content(video_id, "video")
+        if self.delete_after_download:
+            await self.delete(video_id)
         return data
 
-    async def create(self, job: dict[str, Any]) -> str:
-        """Start a job (the one paid step); its id."""
-        req = self._request(
-            "POST",
-            "/videos",
-            body=_form(job["fields"], job["image"]),
-            repeat=Repeat.UNSTARTED,
-            what=f"video job ({job['fields']['model']})",
-        )
+    async def create(
+        self,
+        prompt: str,
+        *,
+        model: str | None = None,
+        image: bytes | None = None,
+        duration_seconds: int | None = None,
+        aspect_ratio: str | None = None,
+    ) -> str:
+        """Start a job (the one paid step) and return its id, for :meth:`wait` and :meth:`download`."""
+        return await self._create(self._plan(prompt, model, image, duration_seconds, aspect_ratio))
+
+    async def _create(self, job: _Job) -> str:
+        what = f"video job ({job.fields['model']})"
+        req = self._request("POST", "/videos", body=_form(job.fields, job.image), repeat=Repeat.UNSTARTED, what=what)
         return read_job((await read_all(self._session(), req, self.retry)).data).id
 
     async def wait(self, video_id: str) -> VideoJob:
@@ -210,20 +227,25 @@ class OpenAIVideoTransport(HTTPTransport, VideoGenTransport):
         to: Target | None = None,
     ) -> bytes | None:
         """The job's content (``variant``): returned, or written to ``to`` as it arrives (memory stays flat)."""
-        if variant not in ("video", "thumbnail", "spritesheet"):
-            raise ConfigurationError(f"variant must be video, thumbnail or spritesheet, got {variant!r}")
-        path = f"/videos/{video_id}/content" + ("" if variant == "video" else f"?variant={variant}")
-        req = self._request("GET", path, repeat=Repeat.SAFE, what=f"video download ({variant})", accept="*/*")
         if to is None:
-            data = (await read_all(self._session(), req, self.retry)).data
+            data: bytes | None = await self._content(video_id, variant)
         else:
-            await self._stream_to(req, to)
+            await self._stream_to(self._content_request(video_id, variant), to)
             data = None
         if self.delete_after_download and variant == "video":
             await self.delete(video_id)
         return data
 
-    async def _stream_to(self, req: Any, to: Target) -> None:
+    def _content_request(self, video_id: str, variant: str) -> Request:
+        if variant not in ("video", "thumbnail", "spritesheet"):
+            raise ConfigurationError(f"variant must be video, thumbnail or spritesheet, got {variant!r}")
+        path = f"/videos/{video_id}/content" + ("" if variant == "video" else f"?variant={variant}")
+        return self._request("GET", path, repeat=Repeat.SAFE, what=f"video download ({variant})", accept="*/*")
+
+    async def _content(self, video_id: str, variant: str) -> bytes:
+        return (await read_all(self._session(), self._content_request(video_id, variant), self.retry)).data
+
+    async def _stream_to(self, req: Request, to: Target) -> None:
         resp = await open_response(self._session(), req, self.retry)
         complete = False
         # Opened off the loop; the writes are small and go to the page cache.
@@ -256,18 +278,14 @@ class OpenAIVideoTransport(HTTPTransport, VideoGenTransport):
             repeat=Repeat.UNSTARTED,
             what="video remix",
         )
-        new_id = read_job((await read_all(self._session(), req, self.retry)).data).id
-        await self.wait(new_id)
-        data = await self.download(new_id)
-        assert data is not None
-        return data
+        return await self._finish(read_job((await read_all(self._session(), req, self.retry)).data).id)
 
     async def delete(self, video_id: str) -> None:
         req = self._request("DELETE", f"/videos/{video_id}", repeat=Repeat.SAFE, what="video delete")
         await read_all(self._session(), req, self.retry)
 
-    async def _localai(self, job: dict[str, Any]) -> bytes:
-        fields = job["fields"]
+    async def _localai(self, job: _Job) -> bytes:
+        fields = job.fields
         body: dict[str, Any] = {"model": fields["model"], "prompt": fields["prompt"]}
         if "size" in fields:
             width, height = fields["size"].split("x")
@@ -275,8 +293,8 @@ class OpenAIVideoTransport(HTTPTransport, VideoGenTransport):
         for key in ("num_frames", "fps", "seed"):
             if getattr(self, key) is not None:
                 body[key] = getattr(self, key)
-        if job["image"] is not None:
-            body["start_image"] = base64.b64encode(job["image"]).decode()
+        if job.image is not None:
+            body["start_image"] = base64.b64encode(job.image).decode()
         req = self._request(
             "POST", "/video", json_body=body, repeat=Repeat.UNSTARTED, what=f"video ({fields['model']})"
         )
@@ -284,14 +302,10 @@ class OpenAIVideoTransport(HTTPTransport, VideoGenTransport):
         if not answer.items:
             raise MalformedResponseError("the video answer held no video")
         item = answer.items[0]
-        return (
-            item
-            if isinstance(item, bytes)
-            else (await read_all(self._session(), self._download_request(item), self.retry)).data
-        )
-
-    def _download_request(self, url: str) -> Request:
-        return Request("GET", url, {"Accept": "video/*"}, None, Repeat.SAFE, self.timeouts, "video download")
+        if isinstance(item, bytes):
+            return item
+        req = self._url_request(item, accept="video/*", what="video download")
+        return (await read_all(self._session(), req, self.retry)).data
 
 
 def _is_video(data: bytes) -> bool:
