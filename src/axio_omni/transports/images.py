@@ -137,10 +137,7 @@ class OpenAIImageTransport(HTTPTransport, ImageGenTransport, ImageEditTransport)
         self, prompt: str, *, model: str | None = None, n: int = 1, partial: bool = False
     ) -> ImageResult:
         """``n`` images with their revised prompts and usage; arguments are checked before any request."""
-        model = self._model(model)
-        check_prompt(prompt)
-        options = self._options()
-        options.check(model, n)
+        model, options = self._checked(prompt, model, n)
 
         def request(count: int) -> Any:
             body = {"model": model, "prompt": prompt, "n": count, **options.fields(edit=False)}
@@ -165,10 +162,7 @@ class OpenAIImageTransport(HTTPTransport, ImageGenTransport, ImageEditTransport)
         partial: bool = False,
     ) -> ImageResult:
         """``n`` edits with their revised prompts and usage; sources and mask are checked before any request."""
-        model = self._model(model)
-        check_prompt(prompt)
-        options = self._options()
-        options.check(model, n, edit=True)
+        model, options = self._checked(prompt, model, n, edit=True)
         _check_sources(model, images, mask)
 
         def request(count: int) -> Any:
@@ -185,11 +179,7 @@ class OpenAIImageTransport(HTTPTransport, ImageGenTransport, ImageEditTransport)
         self, prompt: str, *, partial_images: int = 2, model: str | None = None
     ) -> AsyncIterator[ImagePart]:
         """Partial images as they are drawn, then the final one (``.final``, with ``.usage``)."""
-        model = self._model(model)
-        check_prompt(prompt)
-        options = self._options()
-        options.check(model, 1, stream=True)
-        self._check_partial(partial_images)
+        model, options = self._checked(prompt, model, 1, stream=True, partial_images=partial_images)
         body = {
             "model": model,
             "prompt": prompt,
@@ -217,11 +207,7 @@ class OpenAIImageTransport(HTTPTransport, ImageGenTransport, ImageEditTransport)
         model: str | None = None,
     ) -> AsyncIterator[ImagePart]:
         """An edit's partial images as they are drawn, then the final one."""
-        model = self._model(model)
-        check_prompt(prompt)
-        options = self._options()
-        options.check(model, 1, edit=True, stream=True)
-        self._check_partial(partial_images)
+        model, options = self._checked(prompt, model, 1, edit=True, stream=True, partial_images=partial_images)
         _check_sources(model, images, mask)
         form = self._edit_form(model, prompt, 1, options, images, mask, stream=partial_images)
         req = self._request(
@@ -251,15 +237,27 @@ class OpenAIImageTransport(HTTPTransport, ImageGenTransport, ImageEditTransport)
 
     # ── plumbing ────────────────────────────────────────────────────────────────────────────────
 
-    def _model(self, model: str | None) -> str:
+    def _checked(
+        self,
+        prompt: str,
+        model: str | None,
+        n: int,
+        *,
+        edit: bool = False,
+        stream: bool = False,
+        partial_images: int | None = None,
+    ) -> tuple[str, ImageOptions]:
+        """The call's model and options, everything checked before any request."""
         if model is not None and (not isinstance(model, str) or not model.strip()):
             raise ConfigurationError(f"model must be a non-empty string or None, got {model!r}")
-        return model or self.model
-
-    @staticmethod
-    def _check_partial(partial_images: int) -> None:
-        if not isinstance(partial_images, int) or isinstance(partial_images, bool) or not 0 <= partial_images <= 3:
+        check_prompt(prompt)
+        options = self._options()
+        options.check(model or self.model, n, edit=edit, stream=stream)
+        if partial_images is not None and (
+            not isinstance(partial_images, int) or isinstance(partial_images, bool) or not 0 <= partial_images <= 3
+        ):
             raise ConfigurationError(f"partial_images must be 0 to 3, got {partial_images!r}")
+        return model or self.model, options
 
     def _edit_form(
         self,
