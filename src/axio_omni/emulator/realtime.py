@@ -15,12 +15,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import uuid
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
 from .realtime_config import default_session
+from .realtime_stream import error_event, new_id
 from .realtime_turns import Conversation
 from .shapes import error_response
 from .state import CALL, STATE, Call, EmulatorState
@@ -29,10 +29,6 @@ __all__ = ["handle_realtime"]
 
 #: Larger than any event a client sends (a 15 MiB base64 audio append).
 _MAX_MESSAGE = 16 * 1024 * 1024
-
-
-def _event_id() -> str:
-    return f"event_{uuid.uuid4().hex[:20]}"
 
 
 class _SocketWriter:
@@ -50,24 +46,21 @@ class _SocketWriter:
                 return False
             if self.fault.ws_error_after == self.sent:
                 self.sent += 1
-                error = {"type": "server_error", "code": "server_error", "message": "scripted failure"}
-                await self.ws.send_json(
-                    {"type": "error", "event_id": _event_id(), "error": {**error, "param": None, "event_id": None}}
-                )
+                await self._write(error_event("server_error", "scripted failure", type="server_error"))
             if self.fault.ws_expire_after == self.sent:
                 message = "Your session hit the maximum duration of 60 minutes."
-                error = {"type": "invalid_request_error", "code": "session_expired", "message": message}
-                await self.ws.send_json(
-                    {"type": "error", "event_id": _event_id(), "error": {**error, "param": None, "event_id": None}}
-                )
+                await self._write(error_event("session_expired", message))
                 await self._close(1000, b"session expired")
                 return False
             self.sent += 1
-            await self.ws.send_json({"event_id": _event_id(), **event})
+            await self._write(event)
             if self.sent == self.fault.ws_close_after:
                 await self._close(self.fault.ws_close_code, b"scripted close")
                 return False
             return True
+
+    async def _write(self, event: dict[str, Any]) -> None:
+        await self.ws.send_json({"event_id": new_id("event"), **event})
 
     async def _close(self, code: int, message: bytes) -> None:
         self.closed = True
@@ -120,14 +113,7 @@ async def handle_realtime(request: web.Request) -> web.StreamResponse:
                 if not isinstance(event, dict) or not isinstance(event.get("type"), str):
                     raise ValueError
             except ValueError:
-                error = {
-                    "type": "invalid_request_error",
-                    "code": "invalid_json",
-                    "message": "The event is not a JSON object with a type.",
-                    "param": None,
-                    "event_id": None,
-                }
-                await out.send({"type": "error", "error": error})
+                await out.send(error_event("invalid_json", "The event is not a JSON object with a type."))
                 continue
             _record(state, event)
             await conversation.handle(event)

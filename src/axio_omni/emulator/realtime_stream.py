@@ -24,7 +24,7 @@ from ..audio.pcm import float_to_pcm16
 from .realtime_reply import Plan
 from .voice import encode_speech
 
-__all__ = ["ResponseState", "StreamContext", "stream_plan"]
+__all__ = ["ResponseState", "StreamContext", "error_event", "new_id", "stream_plan"]
 
 
 @dataclass(slots=True)
@@ -50,8 +50,17 @@ class StreamContext:
     seconds: dict[str, float]
 
 
-def _id(prefix: str) -> str:
+def new_id(prefix: str) -> str:
+    """An id as OpenAI's look: ``item_…``, ``resp_…``, ``event_…``."""
     return f"{prefix}_{uuid.uuid4().hex[:20]}"
+
+
+def error_event(
+    code: str, message: str, *, type: str = "invalid_request_error", param: str | None = None, event_id: Any = None
+) -> dict[str, Any]:
+    """An ``error`` server event; ``event_id`` names the client event it answers."""
+    error = {"type": type, "code": code, "message": message, "param": param, "event_id": event_id}
+    return {"type": "error", "error": error}
 
 
 async def _send(ctx: StreamContext, response: ResponseState, event: dict[str, Any]) -> bool:
@@ -84,8 +93,8 @@ async def _close_item(ctx: StreamContext, response: ResponseState, item: dict[st
 
 
 async def _call(ctx: StreamContext, response: ResponseState, name: str, arguments: str, index: int) -> None:
-    item: dict[str, Any] = {"id": _id("item"), "object": "realtime.item", "type": "function_call"}
-    item.update(status="in_progress", call_id=_id("call"), name=name, arguments="")
+    item: dict[str, Any] = {"id": new_id("item"), "object": "realtime.item", "type": "function_call"}
+    item.update(status="in_progress", call_id=new_id("call"), name=name, arguments="")
     base = {"response_id": response.id, "item_id": item["id"], "output_index": index, "call_id": item["call_id"]}
     if await _open_item(ctx, response, item, index):
         half = len(arguments) // 2
@@ -106,7 +115,7 @@ async def _call(ctx: StreamContext, response: ResponseState, name: str, argument
 
 async def _speak(ctx: StreamContext, response: ResponseState, words: list[str], audio: bool, index: int) -> str:
     """Stream one assistant message of ``words``; what it got to say."""
-    item: dict[str, Any] = {"id": _id("item"), "object": "realtime.item", "type": "message"}
+    item: dict[str, Any] = {"id": new_id("item"), "object": "realtime.item", "type": "message"}
     item.update(status="in_progress", role="assistant", content=[])
     base = {"response_id": response.id, "item_id": item["id"], "output_index": index, "content_index": 0}
     kind, delta = ("audio", "response.output_audio") if audio else ("text", "response.output_text")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -21,20 +20,11 @@ from ..audio.g711 import alaw_decode, ulaw_decode
 from ..audio.live import LiveResampler
 from .realtime_config import apply_update
 from .realtime_reply import plan_reply
-from .realtime_stream import ResponseState, StreamContext, stream_plan
+from .realtime_stream import ResponseState, StreamContext, error_event, new_id, stream_plan
 from .vad import EnergyVad
 from .voice import RATE, decode_speech
 
 __all__ = ["Conversation"]
-
-
-def _id(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex[:20]}"
-
-
-def _error(code: str, message: str, *, param: str | None = None, event_id: Any = None) -> dict[str, Any]:
-    error = {"type": "invalid_request_error", "code": code, "message": message, "param": param, "event_id": event_id}
-    return {"type": "error", "error": error}
 
 
 class Conversation:
@@ -48,7 +38,7 @@ class Conversation:
         pace: Callable[[], Awaitable[None]],
     ) -> None:
         self.session, self.emit, self.pace = session, emit, pace
-        self.conversation_id = _id("conv")
+        self.conversation_id = new_id("conv")
         self.items: list[dict[str, Any]] = []
         self.buffer = bytearray()
         self.vad = self._make_vad()
@@ -57,7 +47,7 @@ class Conversation:
         self.heard: dict[str, str] = {}
         self.seconds: dict[str, float] = {}
         self.audio_ms: dict[str, int] = {}
-        self._pending_item = _id("item")
+        self._pending_item = new_id("item")
         self._g711: tuple[str, LiveResampler] | None = None
         #: Server VAD ended a turn while a reply was still ending: answer it once that reply is done.
         self._answer_next = False
@@ -68,14 +58,14 @@ class Conversation:
         kind, eid = event.get("type"), event.get("event_id")
         handler = self._HANDLERS.get(str(kind))
         if handler is None:
-            await self.emit(_error("invalid_value", f"Invalid value: '{kind}'.", param="type", event_id=eid))
+            await self.emit(error_event("invalid_value", f"Invalid value: '{kind}'.", param="type", event_id=eid))
             return
         await handler(self, event, eid)
 
     async def _session_update(self, event: dict[str, Any], eid: Any) -> None:
         problem = apply_update(self.session, event.get("session"))
         if problem is not None:
-            await self.emit(_error(problem.code, problem.message, param=problem.param, event_id=eid))
+            await self.emit(error_event(problem.code, problem.message, param=problem.param, event_id=eid))
             return
         self.vad = self._make_vad()
         await self.emit({"type": "session.updated", "session": self.session})
@@ -104,7 +94,7 @@ class Conversation:
         try:
             pcm = base64.b64decode(event.get("audio", ""), validate=True)
         except (binascii.Error, TypeError):
-            await self.emit(_error("invalid_value", "audio must be base64.", param="audio", event_id=eid))
+            await self.emit(error_event("invalid_value", "audio must be base64.", param="audio", event_id=eid))
             return
         pcm = self._wire_pcm(pcm)
         self.buffer += pcm
@@ -140,13 +130,13 @@ class Conversation:
     async def _commit(self, event: dict[str, Any], eid: Any) -> None:
         if len(self.buffer) < 2:
             message = "Error committing input audio buffer: the buffer is empty."
-            await self.emit(_error("input_audio_buffer_commit_empty", message, param=None, event_id=eid))
+            await self.emit(error_event("input_audio_buffer_commit_empty", message, param=None, event_id=eid))
             return
         await self._commit_buffer()
 
     async def _commit_buffer(self) -> None:
         pcm, self.buffer = bytes(self.buffer), bytearray()
-        item_id, self._pending_item = self._pending_item, _id("item")
+        item_id, self._pending_item = self._pending_item, new_id("item")
         if self.vad is not None:
             self.vad.reset()
         samples = np.frombuffer(pcm[: len(pcm) // 2 * 2], "<i2").astype(np.float32) / 32768.0
@@ -190,10 +180,10 @@ class Conversation:
         item, previous = event.get("item"), event.get("previous_item_id")
         problem = self._check_item(item, previous)
         if problem is not None:
-            await self.emit(_error("invalid_value", problem[0], param=problem[1], event_id=eid))
+            await self.emit(error_event("invalid_value", problem[0], param=problem[1], event_id=eid))
             return
         assert isinstance(item, dict)
-        stored = {"id": item.get("id") or _id("item"), "object": "realtime.item", "status": "completed", **item}
+        stored = {"id": item.get("id") or new_id("item"), "object": "realtime.item", "status": "completed", **item}
         if previous is None and self.items:
             previous = self.items[-1]["id"]
         await self._add(stored, None if previous == "root" else previous)
@@ -222,7 +212,7 @@ class Conversation:
         item = self._find(event.get("item_id"))
         if item is None:
             message = f"Item with id '{event.get('item_id')}' not found."
-            await self.emit(_error("item_not_found", message, param="item_id", event_id=eid))
+            await self.emit(error_event("item_not_found", message, param="item_id", event_id=eid))
         return item
 
     async def _item_retrieve(self, event: dict[str, Any], eid: Any) -> None:
@@ -239,12 +229,14 @@ class Conversation:
         item = self._find(item_id)
         if item is None or item.get("role") != "assistant" or item_id not in self.audio_ms:
             await self.emit(
-                _error("invalid_value", f"Assistant audio item '{item_id}' not found.", param="item_id", event_id=eid)
+                error_event(
+                    "invalid_value", f"Assistant audio item '{item_id}' not found.", param="item_id", event_id=eid
+                )
             )
             return
         if index != 0 or not isinstance(end, int) or end < 0 or end > self.audio_ms[item_id]:
             message = f"audio_end_ms {end} is past the item's {self.audio_ms[item_id]} ms of audio."
-            await self.emit(_error("invalid_value", message, param="audio_end_ms", event_id=eid))
+            await self.emit(error_event("invalid_value", message, param="audio_end_ms", event_id=eid))
             return
         self.audio_ms[item_id] = end
         for part in item.get("content") or ():
@@ -256,14 +248,14 @@ class Conversation:
     async def _response_create(self, event: dict[str, Any], eid: Any) -> None:
         if self.response is not None:
             message = f"Conversation already has an active response in progress: {self.response.id}."
-            await self.emit(_error("conversation_already_has_active_response", message, event_id=eid))
+            await self.emit(error_event("conversation_already_has_active_response", message, event_id=eid))
             return
         self.start_response(event.get("response") or {})
 
     async def _response_cancel(self, event: dict[str, Any], eid: Any) -> None:
         if self.response is None:
             message = "Cancellation failed: no active response found"
-            await self.emit(_error("response_cancel_not_active", message, event_id=eid))
+            await self.emit(error_event("response_cancel_not_active", message, event_id=eid))
             return
         self.cancel("client_cancelled")
 
@@ -283,7 +275,7 @@ class Conversation:
     # ── responses ───────────────────────────────────────────────────────────────────────────────
 
     def start_response(self, options: dict[str, Any]) -> None:
-        response = self.response = ResponseState(_id("resp"), options)
+        response = self.response = ResponseState(new_id("resp"), options)
         response.task = asyncio.create_task(self._produce(response))
 
     def cancel(self, reason: str) -> None:
