@@ -16,16 +16,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
-import gc
 import json
 import statistics
-import time
-import tracemalloc
-from collections.abc import Awaitable, Callable
 
 import aiohttp
 import numpy as np
 from aiohttp import web
+from measure import wall_and_peak
 from processes import arguments, canned_and_emulator, serve_app
 
 from axio_omni import OpenAIImageTransport, TransportPool
@@ -44,17 +41,6 @@ def serve_canned() -> None:
     app = web.Application()
     app.router.add_post("/v1/images/generations", handle)
     serve_app(app)
-
-
-async def measure(run: Callable[[], Awaitable[int]]) -> tuple[float, float, int]:
-    gc.collect()
-    tracemalloc.start()
-    start = time.perf_counter()
-    n = await run()
-    wall = time.perf_counter() - start
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return wall, peak, n
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -82,7 +68,7 @@ async def main(args: argparse.Namespace) -> None:
         results: dict[str, list[tuple[float, float]]] = {"floor": [], "ours": []}
         for _ in range(args.rounds):
             for name, run in (("floor", floor), ("ours", ours)):
-                wall, peak, n = await measure(run)
+                wall, peak, n = await wall_and_peak(run)
                 assert n == count
                 results[name].append((wall, peak))
         fw, fp = (statistics.median(r[i] for r in results["floor"]) for i in (0, 1))

@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import statistics
 import tempfile
-import time
-import tracemalloc
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
 import numpy as np
 from aiohttp import web
+from measure import wall_and_peak
 from processes import arguments, canned_and_emulator, serve_app
 
 from axio_omni import OpenAIVideoTransport, PollPolicy
@@ -59,17 +56,6 @@ def serve_canned() -> None:
     serve_app(app)
 
 
-async def measure(run: Callable[[], Awaitable[None]]) -> tuple[float, float]:
-    gc.collect()
-    tracemalloc.start()
-    start = time.perf_counter()
-    await run()
-    wall = time.perf_counter() - start
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return wall, peak
-
-
 async def main(args: argparse.Namespace) -> None:
     with canned_and_emulator(__file__) as (url, _emulator), tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "video.mp4"
@@ -88,7 +74,8 @@ async def main(args: argparse.Namespace) -> None:
         results: dict[str, list[tuple[float, float]]] = {"floor": [], "ours": []}
         for _ in range(args.rounds):
             for name, run in (("floor", floor), ("ours", ours)):
-                results[name].append(await measure(run))
+                wall, peak, _ = await wall_and_peak(run)
+                results[name].append((wall, peak))
                 assert target.stat().st_size == 200 * 1024 * 1024
         size = target.stat().st_size / 2**20
         fw, fp = (statistics.median(r[i] for r in results["floor"]) for i in (0, 1))
