@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -56,12 +57,30 @@ class Client:
                 return events
 
 
-@pytest.fixture
-async def client(emulator: Emulator) -> AsyncIterator[Client]:
-    async with connect(emulator.base_url.replace("http", "ws") + "/realtime?model=gpt-realtime") as ws:
+@contextlib.asynccontextmanager
+async def opened(emu: Emulator, fault: str | None = None) -> AsyncIterator[Client]:
+    """A session past its ``session.created``, with a socket fault if one is given."""
+    headers = {"X-Emulator-Fault": fault} if fault else {}
+    async with connect(
+        emu.base_url.replace("http", "ws") + "/realtime?model=gpt-realtime", additional_headers=headers
+    ) as ws:
         c = Client(ws)
         assert (await c.recv())["type"] == "session.created"
         yield c
+
+
+@pytest.fixture
+async def client(emulator: Emulator) -> AsyncIterator[Client]:
+    async with opened(emulator) as c:
+        yield c
+
+
+async def reply_under_way(c: Client) -> list[dict[str, Any]]:
+    """Ask for a long reply; the events up to its first audio delta."""
+    await c.send("conversation.item.create", item=_user("Tell me a long story about the sea"))
+    await c.until("conversation.item.done")
+    await c.send("response.create")
+    return await c.until("response.output_audio.delta")
 
 
 async def update(c: Client, **session: Any) -> dict[str, Any]:
@@ -221,14 +240,8 @@ async def test_tool_calls_are_in_progress_when_added_and_completed_when_done(cli
 
 
 async def test_cancel_and_truncate_mid_reply(emulator: Emulator) -> None:
-    url = emulator.base_url.replace("http", "ws") + "/realtime"
-    async with connect(url, additional_headers={"X-Emulator-Fault": "ws_pace=0.03"}) as ws:
-        c = Client(ws)
-        await c.recv()
-        await c.send("conversation.item.create", item=_user("Tell me a long story about the sea"))
-        await c.until("conversation.item.done")
-        await c.send("response.create")
-        events = await c.until("response.output_audio.delta")
+    async with opened(emulator, "ws_pace=0.03") as c:
+        events = await reply_under_way(c)
         item_id = events[-1]["item_id"]
         await c.send("response.cancel")
         events = await c.until("response.done")
@@ -260,14 +273,8 @@ async def test_server_vad_hears_speech_commits_it_and_answers(client: Client) ->
 
 
 async def test_speech_over_a_reply_cancels_it_and_the_new_turn_is_answered(emulator: Emulator) -> None:
-    url = emulator.base_url.replace("http", "ws") + "/realtime"
-    async with connect(url, additional_headers={"X-Emulator-Fault": "ws_pace=0.02"}) as ws:
-        c = Client(ws)
-        await c.recv()
-        await c.send("conversation.item.create", item=_user("Tell me a long story about the sea"))
-        await c.until("conversation.item.done")
-        await c.send("response.create")
-        await c.until("response.output_audio.delta")
+    async with opened(emulator, "ws_pace=0.02") as c:
+        await reply_under_way(c)
         pcm = float_to_pcm16(encode_speech("Stop.", 24000)) + bytes(24000)
         for i in range(0, len(pcm), 4800):
             await c.send("input_audio_buffer.append", audio=base64.b64encode(pcm[i : i + 4800]).decode())
@@ -281,14 +288,11 @@ async def test_speech_over_a_reply_cancels_it_and_the_new_turn_is_answered(emula
 
 
 async def test_faults_close_with_a_code_and_expire_the_session(emulator: Emulator) -> None:
-    url = emulator.base_url.replace("http", "ws") + "/realtime"
-    async with connect(url, additional_headers={"X-Emulator-Fault": "ws_expire_after=1"}) as ws:
-        c = Client(ws)
-        await c.recv()
+    async with opened(emulator, "ws_expire_after=1") as c:
         await c.send("session.update", session={"type": "realtime"})
         assert (await c.recv())["error"]["code"] == "session_expired"
         with pytest.raises(ConnectionClosed) as closed:
-            await ws.recv()
+            await c.ws.recv()
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 1000
 
 
