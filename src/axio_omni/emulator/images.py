@@ -19,11 +19,12 @@ import time
 import uuid
 from typing import Any
 
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 
 from ..errors import ConfigurationError
 from ..wire.image_files import check_edit_sources
 from ..wire.images import IMAGE_MEDIA_TYPES, ImageOptions, family, image_type, max_per_request
+from .forms import read_form
 from .picture import MediaMissing, draw, edit, image_size_of
 from .shapes import error_response
 from .state import CALL, STATE, Call, EmulatorState
@@ -142,28 +143,14 @@ async def handle_generation(request: web.Request) -> web.StreamResponse:
     return await respond_json(request, call, _answer(state, request, model, options, images, prompt))
 
 
-async def _form(request: web.Request) -> tuple[dict[str, str], list[bytes], bytes | None]:
-    fields: dict[str, str] = {}
-    sources: list[bytes] = []
-    mask = None
-    reader = await request.multipart()
-    while (part := await reader.next()) is not None:
-        if not isinstance(part, BodyPartReader):
-            continue
-        if part.name in ("image", "image[]"):
-            sources.append(bytes(await part.read()))
-        elif part.name == "mask":
-            mask = bytes(await part.read())
-        elif part.name:
-            fields[part.name] = await part.text()
-    return fields, sources, mask
-
-
 async def handle_edit(request: web.Request) -> web.StreamResponse:
     call: Call = request[CALL]
     if not request.content_type.startswith("multipart/"):
         return error_response(400, "the request must be multipart/form-data", param="image")
-    fields, sources, mask = await _form(request)
+    form = await read_form(request, frozenset({"image", "image[]", "mask"}))
+    fields = form.fields
+    sources = [u.data for name in ("image", "image[]") for u in form.files.get(name, ())]
+    mask = upload.data if (upload := form.file("mask")) else None
     call.record.body = dict(fields)
     checked = _check(fields, edit_call=True)
     if isinstance(checked, web.Response):

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 
 from ..audio import decode_audio, encode_audio
+from .forms import read_form
 from .shapes import error_response
 from .state import CALL, Call
 from .voice import RATE, Burst, decode_speech, encode_speech
@@ -73,21 +74,6 @@ async def handle_speech(request: web.Request) -> web.StreamResponse:
     )
 
 
-async def _form(request: web.Request) -> tuple[dict[str, str], tuple[str | None, str | None, bytes] | None]:
-    """The text fields of a multipart form, and its ``file`` part (name, content type, bytes), read in memory."""
-    fields: dict[str, str] = {}
-    upload = None
-    reader = await request.multipart()
-    while (part := await reader.next()) is not None:
-        if not isinstance(part, BodyPartReader):
-            continue
-        if part.name == "file":
-            upload = (part.filename, part.headers.get("Content-Type"), bytes(await part.read()))
-        elif part.name:
-            fields[part.name] = await part.text()
-    return fields, upload
-
-
 async def handle_transcription(request: web.Request) -> web.StreamResponse:
     """The call's record receives the form fields (not the file's bytes), for tests to inspect."""
     call: Call = request[CALL]
@@ -95,18 +81,19 @@ async def handle_transcription(request: web.Request) -> web.StreamResponse:
     call.record.body = record
     if not request.content_type.startswith("multipart/"):
         return error_response(400, "the request must be multipart/form-data", param="file")
-    fields, upload = await _form(request)
+    form = await read_form(request, frozenset({"file"}))
+    fields, upload = form.fields, form.file("file")
     record.update(fields)
     if upload is None:
         return error_response(400, "you must provide a file parameter", param="file")
-    record["file"] = {"filename": upload[0], "content_type": upload[1]}
+    record["file"] = {"filename": upload.filename, "content_type": upload.content_type}
     if not fields.get("model"):
         return error_response(400, "you must provide a model parameter", param="model")
     fmt = fields.get("response_format", "json")
     if fmt not in ("json", "text", "verbose_json", "srt", "vtt"):
         return error_response(400, f"Invalid 'response_format': {fmt!r}", param="response_format")
     try:
-        samples, rate = decode_audio(upload[2])
+        samples, rate = decode_audio(upload.data)
     except ValueError:
         return error_response(400, f"Invalid file format. Supported formats: {_UPLOADS}", param="file")
     bursts = decode_speech(samples, rate)

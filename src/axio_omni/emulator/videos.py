@@ -17,9 +17,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 
 from ..wire.images import image_type
+from .forms import read_form
 from .movie import make_mp4, spritesheet, thumbnail
 from .picture import MediaMissing, image_size_of
 from .shapes import error_response
@@ -74,20 +75,6 @@ def _resource(state: EmulatorState, job: VideoJobState) -> dict[str, Any]:
     }  # fmt: skip
 
 
-async def _fields(request: web.Request) -> tuple[dict[str, str], bytes | None]:
-    fields: dict[str, str] = {}
-    image = None
-    reader = await request.multipart()
-    while (part := await reader.next()) is not None:
-        if not isinstance(part, BodyPartReader):
-            continue
-        if part.name == "input_reference":
-            image = bytes(await part.read())
-        elif part.name:
-            fields[part.name] = await part.text()
-    return fields, image
-
-
 def _new_job(
     state: EmulatorState, model: str, prompt: str, size: str, seconds: str, remixed_from: str | None = None
 ) -> VideoJobState:
@@ -110,7 +97,9 @@ async def handle_video_create(request: web.Request) -> web.StreamResponse:
     call: Call = request[CALL]
     if not request.content_type.startswith("multipart/form-data"):
         return error_response(400, "The request must be multipart/form-data.", param="prompt")
-    fields, image = await _fields(request)
+    form = await read_form(request, frozenset({"input_reference"}))
+    fields = form.fields
+    image = upload.data if (upload := form.file("input_reference")) else None
     call.record.body = dict(fields)
     prompt, size, seconds = fields.get("prompt", ""), fields.get("size", "720x1280"), fields.get("seconds", "4")
     if not prompt.strip():
