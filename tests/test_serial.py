@@ -71,7 +71,7 @@ def test_key_comes_from_the_named_environment_variable(monkeypatch: pytest.Monke
     [
         ({"temperature": "hot"}, "temperature"),
         ({"bogus": 1}, "bogus"),
-        ({"retry": {"max_retries": "3"}}, "max_retries"),
+        ({"retry": {"max_retries": "three"}}, "max_retries"),
         ({"retry": {"unknown": 1}}, "unknown"),
         ({"timeouts": {"connect": True}}, "connect"),
         ({"stop": ["x", ""]}, "stop"),

@@ -29,7 +29,8 @@ from axio.transport import (
 )
 
 from .errors import PlaceholderUsedError
-from .rules import Text, check_settings, setting
+from .fields import check_settings, setting
+from .rules import Text
 from .serial import Serializable
 
 __all__ = [

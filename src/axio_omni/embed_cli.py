@@ -14,8 +14,8 @@ from typing import Any, TextIO
 import numpy as np
 
 from .errors import ConfigurationError, OmniError
+from .fields import parse_setting
 from .pool import TransportPool
-from .rules import parse_setting
 from .transports.base import default_base_url
 from .transports.embeddings import OpenAIEmbeddingTransport
 

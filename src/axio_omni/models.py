@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import json
-import re
 from functools import cache
 from importlib.resources import files
 
-from axio.models import Capability, ModelRegistry, ModelSpec
+from axio.models import ModelRegistry, ModelSpec
 
 from .serial import model_from_json
+from .wire.model_list import ASSUMED, kind_of_id
 
-__all__ = ["DEFAULT_CHAT_MODEL", "chat_catalogue", "is_chat_model", "model_spec"]
+__all__ = ["DEFAULT_CHAT_MODEL", "catalogued", "chat_catalogue", "is_chat_model", "model_spec"]
 
 DEFAULT_CHAT_MODEL = "gpt-4.1-mini"
-#: What an id the catalogue does not know is assumed to do. Tool use is included because axio's
-#: Agent withholds every tool from a model that does not declare it, and most served models call tools.
-_ASSUMED = frozenset({Capability.text, Capability.tool_use})
-#: Ids that name models for other endpoints: embeddings (OpenAI's and the common open families),
-#: speech, transcription, realtime sessions, images, video, moderation, reranking. A server's ``/models`` lists them
-#: beside its chat models; offered as chat models with tools, they fail on the first turn.
-_NOT_CHAT = re.compile(
-    r"embed|(^|[-_/.])(bge|e5|gte|minilm|mpnet|nomic|mxbai|arctic-embed|rerank|reranker)([-_/.]|$)"
-    r"|(^|[-_/])(tts|whisper|dall-e|gpt-image|sora|moderation|omni-moderation)([-_/]|$)|transcribe|-tts|realtime",
-    re.I,
-)
 
 
 @cache
@@ -40,14 +29,16 @@ def chat_catalogue() -> ModelRegistry:
 
 def is_chat_model(model_id: str) -> bool:
     """Whether ``model_id`` looks like a chat model rather than one for embeddings, speech or images."""
-    return not _NOT_CHAT.search(model_id)
+    return kind_of_id(model_id) == "chat"
 
 
 def model_spec(model: str | ModelSpec) -> ModelSpec:
     """``model`` as a ``ModelSpec``: the catalogue's entry for a known id, else text and tool use."""
     if isinstance(model, ModelSpec):
         return model
-    for spec in _catalogue():
-        if spec.id == model:
-            return spec
-    return ModelSpec(id=model, capabilities=_ASSUMED)
+    return catalogued(model) or ModelSpec(id=model, capabilities=ASSUMED)
+
+
+def catalogued(model_id: str) -> ModelSpec | None:
+    """The packaged catalogue's spec of ``model_id``, if it has one."""
+    return next((spec for spec in _catalogue() if spec.id == model_id), None)

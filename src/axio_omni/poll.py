@@ -22,7 +22,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from .errors import APITimeoutError, ConfigurationError, Phase
-from .rules import Number, check_settings, setting
+from .fields import check_settings, setting
+from .rules import Number
 from .serial import Serializable
 
 __all__ = ["PollPolicy", "next_wait", "parse_poll_after", "poll_until"]

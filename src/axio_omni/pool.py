@@ -26,7 +26,8 @@ from typing import Any, Self
 import aiohttp
 
 from .errors import ConfigurationError
-from .rules import Number, check_settings, setting
+from .fields import check_settings, setting
+from .rules import Number
 from .serial import Serializable
 
 __all__ = ["PoolSettings", "TransportPool", "default_pool"]

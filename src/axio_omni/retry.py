@@ -46,7 +46,8 @@ from .errors import (
     RetryWaitTooLongError,
     transient,
 )
-from .rules import Number, check_settings, setting
+from .fields import check_settings, setting
+from .rules import Number
 from .serial import Serializable
 from .timeouts import Budget
 

@@ -18,15 +18,12 @@ Every refusal is a :class:`~axio_omni.errors.ConfigurationError` that names the 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
-
-from .errors import ConfigurationError
 
 __all__ = [
     "Choice",
@@ -42,10 +39,7 @@ __all__ = [
     "Text",
     "Texts",
     "Url",
-    "check_settings",
-    "parse_setting",
-    "rule_of",
-    "setting",
+    "shown",
 ]
 
 #: The largest integer a setting takes unless its rule says otherwise: what servers store in 32 bits.
@@ -69,6 +63,10 @@ class Rule:
     """
 
     optional: bool = False
+    #: Whether a string is this rule's own kind of value. A rule whose values are not strings
+    #: (numbers, flags, mappings) parses a string it is given, as a saved config holds every value
+    #: as text: ``temperature="0.5"`` is 0.5, ``stream="false"`` is False.
+    native_text: bool = True
 
     @property
     def what(self) -> str:
@@ -84,6 +82,10 @@ class Rule:
         """``value`` in its normal form; raises :class:`Refused` when the rule does not take it."""
         if value is None and self.optional:
             return None
+        if isinstance(value, str) and not self.native_text:
+            value = self.parse(value)
+            if value is None:
+                return None
         return self.accept(value)
 
     def read(self, value: Any) -> Any:
@@ -100,13 +102,15 @@ class Rule:
         return text
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
 class Number(Rule):
     """An integer (up to ``INT_MAX`` unless ``high`` says) or a finite number within bounds; not a bool."""
+
+    native_text = False
 
     def __init__(
         self,
@@ -151,6 +155,8 @@ class Number(Rule):
 
 class Flag(Rule):
     """``True`` or ``False``, not a truthy value: ``"no"`` is refused here, never read as true."""
+
+    native_text = False
 
     _WORDS = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
 
@@ -231,6 +237,8 @@ class StringMap(Rule):
     def __init__(self, *, header: bool = False, refuse: Mapping[str, str] | None = None) -> None:
         self.header, self.refuse = header, dict(refuse or {})
 
+    native_text = False
+
     def describe(self) -> str:
         return "a mapping of strings to strings"
 
@@ -246,9 +254,14 @@ class StringMap(Rule):
                 raise Refused(f"free of {k!r}, which {self.refuse[k.lower()]}")
         return MappingProxyType(dict(value))
 
+    def parse_text(self, text: str) -> Any:
+        return _json_text(text)
+
 
 class JsonMap(Rule):
     """A mapping of JSON data whose keys are none of ``reserved``, kept read-only (extra body fields)."""
+
+    native_text = False
 
     def __init__(self, *, reserved: tuple[str, ...] = ()) -> None:
         self.reserved = reserved
@@ -269,10 +282,15 @@ class JsonMap(Rule):
         return MappingProxyType(dict(value))
 
     def parse_text(self, text: str) -> Any:
-        try:
-            return json.loads(text)
-        except ValueError:
-            raise Refused from None
+        return _json_text(text)
+
+
+def _json_text(text: str) -> Any:
+    """A mapping written as JSON text (a saved config, a command-line argument)."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise Refused from None
 
 
 class Url(Rule):
@@ -315,6 +333,8 @@ class Instance(Rule):
 class Nested(Instance):
     """A settings object of class ``cls``, read from its ``to_dict`` form."""
 
+    native_text = False
+
     def __init__(self, cls: type[Any]) -> None:
         super().__init__(cls, optional=False)
 
@@ -322,7 +342,7 @@ class Nested(Instance):
         return self.cls.from_dict(value) if isinstance(value, Mapping) else value
 
     def parse_text(self, text: str) -> Any:
-        return self.read(JsonMap().parse_text(text))
+        return self.read(_json_text(text))
 
 
 class Custom(Rule):
@@ -339,74 +359,3 @@ class Custom(Rule):
 
     def read(self, value: Any) -> Any:
         return self._read(value) if self._read is not None else value
-
-
-def setting(
-    default: Any = dataclasses.MISSING,
-    rule: Rule | None = None,
-    *,
-    default_factory: Any = dataclasses.MISSING,
-    secret: bool = False,
-    runtime: bool = False,
-) -> Any:
-    """A dataclass field checked by ``rule``; ``secret`` keeps it out of ``repr`` and ``to_dict``,
-    ``runtime`` marks a live object that is never serialized."""
-    if rule is None:
-        raise TypeError("setting() needs a rule")
-    return dataclasses.field(
-        default=default,
-        default_factory=default_factory,
-        repr=not (secret or runtime),
-        compare=not runtime,
-        metadata={"rule": rule, "secret": secret, "runtime": runtime},
-    )
-
-
-def rule_of(f: dataclasses.Field[Any]) -> Rule | None:
-    return f.metadata.get("rule")
-
-
-_RULED: dict[type, tuple[tuple[str, Rule, bool], ...]] = {}
-
-
-def _ruled(cls: type) -> tuple[tuple[str, Rule, bool], ...]:
-    """The ruled fields of ``cls`` as (name, rule, secret), computed once per class."""
-    found = _RULED.get(cls)
-    if found is None:
-        found = _RULED[cls] = tuple(
-            (f.name, rule, bool(f.metadata.get("secret")) or getattr(rule, "secret", False))
-            for f in dataclasses.fields(cls)
-            if (rule := rule_of(f)) is not None
-        )
-    return found
-
-
-def refusal(owner: str, name: str, rule: Rule, value: Any, refused: Refused, *, secret: bool = False) -> str:
-    """The message for ``value`` refused by ``rule`` as setting ``owner.name``."""
-    shown = f"a {type(value).__name__}" if secret else _shown(value)
-    return f"{owner}.{name} must be {refused.detail or rule.what}, got {shown}"
-
-
-def check_settings(obj: Any) -> None:
-    """Run every field rule of ``obj`` on its value and store the normal form; raise naming the first refused."""
-    owner = type(obj).__name__
-    for name, rule, secret in _ruled(type(obj)):
-        value = getattr(obj, name)
-        try:
-            normal = rule.check(value)
-        except Refused as refused:
-            raise ConfigurationError(refusal(owner, name, rule, value, refused, secret=secret)) from None
-        if normal is not value:
-            object.__setattr__(obj, name, normal)
-
-
-def parse_setting(cls: type, name: str, text: str) -> Any:
-    """``text`` as the value of setting ``name`` of ``cls`` (for a command line or a saved text config)."""
-    field = {f.name: f for f in dataclasses.fields(cls)}.get(name)
-    rule = rule_of(field) if field is not None else None
-    if rule is None:
-        raise ConfigurationError(f"{cls.__name__} has no setting {name!r}")
-    try:
-        return rule.check(rule.parse(text))
-    except Refused as refused:
-        raise ConfigurationError(refusal(cls.__name__, name, rule, text, refused)) from None

@@ -7,7 +7,7 @@ and builds the object, whose constructor then checks every value with the same r
 field rules for the constructors, ``from_dict`` and the command line, and every error names the
 field. :func:`from_dict` rebuilds any registered class from its ``"type"``.
 
-Field metadata understood here (set by ``rules.setting``):
+Field metadata understood here (set by ``fields.setting``):
 
 - ``secret=True``: written only by ``to_dict(include_secrets=True)``, never shown by ``repr``.
 - ``runtime=True``: never written or read (live objects such as sessions); passed to ``from_dict``
@@ -24,7 +24,7 @@ from typing import Any, ClassVar, Self
 from axio.models import Capability, ModelRegistry, ModelSpec
 
 from .errors import ConfigurationError
-from .rules import rule_of
+from .fields import rule_of
 
 __all__ = ["Serializable", "from_dict", "model_from_json", "model_to_json", "registered_types", "registry_from_json"]
 

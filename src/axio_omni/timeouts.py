@@ -19,7 +19,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .rules import Number, check_settings, setting
+from .fields import check_settings, setting
+from .rules import Number
 from .serial import Serializable
 
 __all__ = ["Budget", "Timeouts"]

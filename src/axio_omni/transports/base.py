@@ -7,7 +7,6 @@ more fields, each declared with a rule (``rules.py``). Validation runs at constr
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 from collections.abc import Callable, Mapping
@@ -18,11 +17,14 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from ..errors import ConfigurationError, register_secret
+from ..fields import check_setting, check_settings, setting
+from ..hosts import needs_key
 from ..pool import TransportPool, default_pool
 from ..retry import Repeat, RetryPolicy
-from ..rules import Choice, Instance, Nested, StringMap, Text, Url, check_settings, setting
+from ..rules import Choice, Instance, Nested, StringMap, Text, Url
 from ..serial import Serializable
 from ..timeouts import Timeouts
+from .plugin import AppPlugin
 from .request import Request, endpoint_headers, endpoint_url
 
 __all__ = ["DEFAULT_BASE_URL", "HTTPTransport", "default_base_url", "dumps"]
@@ -34,15 +36,6 @@ _CREDENTIAL = "carries a credential: pass it as api_key= or secret_headers= so t
 _SECRET_HEADERS = {
     name: _CREDENTIAL for name in ("authorization", "api-key", "x-api-key", "cookie", "proxy-authorization")
 }
-#: Hosts that never answer without a key, so a missing key fails before the request.
-_KEYED_HOSTS = ("api.openai.com", ".openai.azure.com", "openrouter.ai")
-
-
-@functools.lru_cache(maxsize=64)
-def _needs_key(base_url: str) -> bool:
-    """Whether ``base_url`` is a host that never answers without a key (cached: asked per request)."""
-    host = urlsplit(base_url).hostname or ""
-    return any(host == h or (h.startswith(".") and host.endswith(h)) for h in _KEYED_HOSTS)
 
 
 def default_base_url() -> str:
@@ -60,7 +53,7 @@ def dumps(data: Any) -> bytes:
 
 
 @dataclass(slots=True, kw_only=True)
-class HTTPTransport(Serializable):
+class HTTPTransport(AppPlugin, Serializable):
     """Settings and plumbing shared by every OpenAI-compatible HTTP transport.
 
     ``api_key`` is used when given, else the environment variable named by ``api_key_env`` is read
@@ -96,6 +89,11 @@ class HTTPTransport(Serializable):
     def __post_init__(self) -> None:
         self._validate_common()
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # A setting changed after construction (axio-repl's ``/temperature 0.7`` assigns it) is
+        # checked and normalised by the same rule as the constructor's value.
+        object.__setattr__(self, name, check_setting(self, name, value))
+
     def _validate_common(self) -> None:
         check_settings(self)
         if self.pool is not None and self.session is not None:
@@ -109,7 +107,7 @@ class HTTPTransport(Serializable):
 
     def _require_key(self) -> str | None:
         key = self.resolved_api_key()
-        if key is None and _needs_key(self.base_url):
+        if key is None and needs_key(self.base_url):
             raise ConfigurationError(
                 f"no API key for {urlsplit(self.base_url).hostname}: pass api_key= or set the "
                 f"{self.api_key_env} environment variable"
@@ -180,8 +178,3 @@ class HTTPTransport(Serializable):
         same_server = urlsplit(url).netloc == urlsplit(self.base_url).netloc
         headers = self._headers(self._require_key(), accept, None) if same_server else {"Accept": accept}
         return Request("GET", url, headers, None, Repeat.SAFE, self.timeouts, what)
-
-    @classmethod
-    def has_credentials(cls, config: Mapping[str, str] | None = None) -> bool:
-        """axio's loader asks this: whether a key is configured for this transport."""
-        return any(os.environ.get(k) or (config or {}).get(k) for k in cls.env_vars)

@@ -9,7 +9,6 @@ that package's ``to_dict()`` writes.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
@@ -22,13 +21,16 @@ from axio.tool import Tool
 from axio.transport import CompletionTransport
 
 from ..errors import AuthenticationError, ConfigurationError, MalformedResponseError, OmniError, PermissionDeniedError
-from ..models import DEFAULT_CHAT_MODEL, chat_catalogue, is_chat_model, model_spec
+from ..fields import setting
+from ..models import DEFAULT_CHAT_MODEL, catalogued, chat_catalogue, is_chat_model, model_spec
 from ..retry import Repeat, RetryPolicy
-from ..rules import Choice, Custom, Flag, JsonMap, Number, Refused, Text, Texts, setting
+from ..rules import Choice, Custom, Flag, JsonMap, Number, Refused, Text, Texts
 from ..serial import model_from_json, registry_from_json
+from ..thinking import EFFORTS, thinking_levels
 from ..timeouts import Budget
 from ..wire.chat_request import chat_messages, chat_tools
 from ..wire.chat_stream import ChatStreamDecoder
+from ..wire.model_list import read_model_list
 from .base import HTTPTransport
 from .http import finish, open_response, read_all, read_chunk
 from .request import Request
@@ -39,7 +41,6 @@ log = logging.getLogger("axio_omni.chat")
 
 #: Body fields this transport writes itself; ``extra_body`` may not replace them.
 _OWN_FIELDS = ("messages", "stream", "model")
-_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
 
 
 def _model(value: Any) -> Any:
@@ -82,8 +83,17 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
     supports_thinking: ClassVar[bool] = True
     #: axio's loader reads ``auth`` for account sign-in; an API-key transport has none.
     auth: ClassVar[None] = None
+    default_models: ClassVar[Mapping[str, str]] = {
+        "chat": DEFAULT_CHAT_MODEL,
+        "vision": DEFAULT_CHAT_MODEL,
+        "subagent": DEFAULT_CHAT_MODEL,
+        "reasoning": "o4-mini",
+        "compact": "gpt-4.1-nano",
+        "guard": "gpt-4.1-nano",
+    }
 
-    name: str = setting("OpenAI", Text())
+    #: Shown by axio-tui and axio-repl as this transport's label; apart from the peer's "OpenAI".
+    name: str = setting("OpenAI (omni)", Text())
     #: An id or a ``ModelSpec``; always a ``ModelSpec`` after construction (``spec`` types it so).
     model: ModelSpec | str = setting(default_factory=lambda: model_spec(DEFAULT_CHAT_MODEL), rule=_MODEL)
     models: ModelRegistry = setting(default_factory=chat_catalogue, rule=_MODELS)
@@ -96,7 +106,7 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
     seed: int | None = setting(None, Number(-(2**63), 2**63 - 1, integer=True, optional=True))
     stop: tuple[str, ...] = setting((), Texts(most=4))
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None = setting(
-        None, Choice(*_EFFORTS, optional=True)
+        None, Choice(*EFFORTS, optional=True)
     )
     tool_choice: Literal["auto", "required", "none"] | None = setting(
         None, Choice("auto", "required", "none", optional=True)
@@ -109,7 +119,7 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
     extra_body: Mapping[str, Any] = setting(default_factory=dict, rule=JsonMap(reserved=_OWN_FIELDS))
     #: Set when ``fetch_models`` could not reach the server: the list is fetched again after the next
     #: turn that succeeds.
-    _models_pending: bool = field(default=False, init=False, repr=False, compare=False, metadata={"runtime": True})
+    models_pending: bool = field(default=False, init=False, repr=False, compare=False, metadata={"runtime": True})
 
     def __post_init__(self) -> None:
         self._validate_common()
@@ -190,7 +200,7 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
             complete = True
         finally:
             finish(resp, complete)
-        if self._models_pending:
+        if self.models_pending:
             await self._refresh_models()
 
     # ── model catalogue and plugin API ─────────────────────────────────────────────────────────
@@ -211,7 +221,7 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
             log.warning(
                 "%s: no model list (%s); using the packaged catalogue until the server answers", self.name, error
             )
-            self._models_pending = True
+            self.models_pending = True
         return self.models
 
     async def _refresh_models(self) -> None:
@@ -225,12 +235,67 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
         request = self._request("GET", "/models", repeat=Repeat.SAFE, what="list models")
         raw = (await read_all(self._session(), request, policy)).data
         try:
-            data = json.loads(raw)
-            ids = [str(m["id"]) for m in data["data"]]
+            listed = read_model_list(raw, lambda i: self.models.get(i) or catalogued(i))
         except (ValueError, KeyError, TypeError) as exc:
             raise MalformedResponseError(f"GET /models did not return a model list: {exc}", body=raw[:500]) from None
-        self._models_pending = False
-        return ModelRegistry(self.models.get(i) or model_spec(i) for i in ids if is_chat_model(i))
+        self.models_pending = False
+        return ModelRegistry(m.spec for m in listed if m.kind == "chat")
+
+    def model_selection_error(self, model_id: str) -> str:
+        """Why ``model_id`` cannot be chosen, in one line for axio-tui and axio-repl."""
+        where = f"{self.name} ({self.base_url})"
+        if self.models_pending:
+            return f"{model_id!r} is not known to {where}: the server did not answer for its model list"
+        if not is_chat_model(model_id):
+            return f"{model_id!r} is not a chat model (embeddings, speech or images): use its own transport"
+        ids = list(self.models)
+        shown = ", ".join(ids[:8]) + (f" and {len(ids) - 8} more" if len(ids) > 8 else "")
+        return f"{where} does not list {model_id!r}; it serves {shown or 'no chat model'}"
+
+    # ── knobs axio-repl sets ────────────────────────────────────────────────────────────────────
+
+    @property
+    def max_output_tokens(self) -> int | None:
+        """axio-repl's name for ``max_tokens`` (``/max-tokens 1024``); None for the model's default."""
+        return self.max_tokens
+
+    @max_output_tokens.setter
+    def max_output_tokens(self, value: int | None) -> None:
+        self.max_tokens = value
+
+    def supported_thinking_levels(self, model: ModelSpec | str | None = None) -> tuple[str, ...]:
+        """The ``reasoning_effort`` values ``model`` (this transport's by default) takes; none when it
+        does not reason."""
+        spec = self.spec if model is None else model_spec(model) if isinstance(model, str) else model
+        return thinking_levels(spec)
+
+    def describe_thinking(self) -> str:
+        """The thinking setting in one line, with the levels the model takes."""
+        levels = self.supported_thinking_levels()
+        if not levels:
+            return f"{self.spec.id} does not reason: thinking cannot be set (reasoning_effort is not sent)"
+        return f"Reasoning effort: {self.reasoning_effort or 'default'} (levels: default, {', '.join(levels)})"
+
+    def configure_thinking(self, value: str) -> str:
+        """Set ``reasoning_effort`` from axio-repl's ``/thinking <level>`` (``default`` unsets it).
+        Raises :class:`ConfigurationError` (a ``ValueError``) for a level the model does not take,
+        and for any level on a model that does not reason: never a setting silently dropped."""
+        level = value.strip().lower()
+        levels = self.supported_thinking_levels()
+        if level == "default":
+            self.reasoning_effort = None
+        elif not levels:
+            raise ConfigurationError(
+                f"{self.spec.id} does not reason, so it takes no thinking level; declare "
+                "Capability.reasoning in its ModelSpec (models=) if it does"
+            )
+        elif level not in levels:
+            raise ConfigurationError(
+                f"{self.spec.id} takes reasoning_effort {', '.join(levels)} (or default), not {value!r}"
+            )
+        else:
+            self.reasoning_effort = level  # type: ignore[assignment]  # one of the levels, checked
+        return self.describe_thinking()
 
     def with_model(self, model: str | ModelSpec) -> Self:
         """A copy using ``model``, sharing this one's session or pool."""
@@ -240,6 +305,7 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
     @classmethod
     def _upgrade(cls, data: dict[str, Any]) -> dict[str, Any]:
         """Read ``axio-transport-openai``'s ``to_dict()`` layout as well as our own."""
+        foreign = set(data)
         data.pop("api", None)  # that package may use /v1/responses; this transport speaks chat only
         retry = dict(data.get("retry") or {})
         if "max_retries" in data:
@@ -253,4 +319,8 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
             data["extra_body"] = data.pop("extra_params")
         if data.get("api_key") == "":
             data["api_key"] = None
+        if "max_output_tokens" in data:
+            data["max_tokens"] = data.pop("max_output_tokens")
+        if data.get("name") == "OpenAI" and "extra_params" in foreign:
+            data.pop("name")  # that package's default label; ours tells the two apart
         return data

@@ -20,8 +20,9 @@ from axio.transport import EmbeddingTransport
 
 from ..cache import EmbeddingCache, cache_key, open_cache
 from ..errors import ConfigurationError, OmniError
+from ..fields import setting
 from ..retry import Repeat
-from ..rules import Choice, JsonMap, Number, Text, setting
+from ..rules import Choice, JsonMap, Number, Text
 from ..timeouts import Budget
 from ..wire.embeddings import (
     MAX_INPUTS,

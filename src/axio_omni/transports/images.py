@@ -25,8 +25,9 @@ from axio.blocks import ImageBlock
 from axio.transport import ImageEditTransport, ImageGenTransport
 
 from ..errors import ConfigurationError, IncompleteResultError, MalformedResponseError, OmniError
+from ..fields import setting
 from ..retry import Repeat
-from ..rules import Choice, Nested, Number, Text, setting
+from ..rules import Choice, Nested, Number, Text
 from ..timeouts import Timeouts
 from ..wire.image_files import check_edit_sources
 from ..wire.images import (

@@ -21,7 +21,8 @@ from axio.transport import RealtimeTransport
 
 from ..audio.live import LivePcm
 from ..errors import ConfigurationError
-from ..rules import Choice, Flag, JsonMap, Number, Text, Url, setting
+from ..fields import setting
+from ..rules import Choice, Flag, JsonMap, Number, Text, Url
 from ..wire.realtime import RealtimeProtocol
 from ..wire.realtime_session import WIRE_RATE, audio_format, session_body, turn_detection
 from .base import HTTPTransport

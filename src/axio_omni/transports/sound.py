@@ -21,8 +21,9 @@ from axio.transport import AudioGenTransport
 
 from ..audio.media import sniff_media_type
 from ..errors import ConfigurationError, MalformedResponseError
+from ..fields import setting
 from ..retry import Repeat
-from ..rules import JsonMap, Number, Text, setting
+from ..rules import JsonMap, Number, Text
 from .base import HTTPTransport
 from .http import read_all
 from .paid import check_count, check_prompt, paid_batch

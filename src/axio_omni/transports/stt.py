@@ -32,8 +32,9 @@ from ..audio import encode_audio, extension_for, parse_media_type, sniff_media_t
 from ..audio.media import audio_problem
 from ..audio.split import Piece, iter_pieces
 from ..errors import ConfigurationError
+from ..fields import setting
 from ..retry import Repeat
-from ..rules import Choice, Number, StringMap, Text, setting
+from ..rules import Choice, Number, StringMap, Text
 from ..timeouts import Budget
 from ..wire.speech import Transcript, read_transcription
 from .base import HTTPTransport

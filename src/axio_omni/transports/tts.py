@@ -20,8 +20,9 @@ from axio.transport import TTSTransport
 from ..audio import Resampler, decode_audio, parse_media_type
 from ..audio.pcm import Samples
 from ..errors import ConfigurationError
+from ..fields import setting
 from ..retry import Repeat
-from ..rules import Choice, JsonMap, Number, Text, setting
+from ..rules import Choice, JsonMap, Number, Text
 from ..timeouts import Budget
 from ..wire.speech import MAX_SPEECH_CHARS, SPEECH_FORMATS, WavJoiner, speech_request, split_text
 from .base import HTTPTransport

@@ -33,9 +33,10 @@ from ..errors import (
     VideoJobFailedError,
     VideoJobTimeoutError,
 )
+from ..fields import setting
 from ..poll import PollPolicy, parse_poll_after, poll_until
 from ..retry import Repeat
-from ..rules import Choice, Custom, Flag, Nested, Number, Refused, Text, setting
+from ..rules import Choice, Custom, Flag, Nested, Number, Refused, Text
 from ..wire.images import IMAGE_MEDIA_TYPES, image_type, read_images
 from ..wire.videos import VideoJob, read_job, video_seconds, video_size
 from .base import HTTPTransport
