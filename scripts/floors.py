@@ -34,9 +34,21 @@ def python_floor(project: dict[str, object]) -> str:
     return version if version.count(".") == 2 else version + ".0"
 
 
+def extra_floor(project: dict[str, object], extra: str, name: str) -> str:
+    """The lowest version extra ``extra`` declares for ``name``."""
+    for spec in project["optional-dependencies"][extra]:  # type: ignore[index]
+        lower = re.match(rf"^\s*{re.escape(name)}\s*>=\s*([0-9][^,;\s]*)", str(spec))
+        if lower:
+            return lower.group(1)
+    sys.exit(f"pyproject.toml: the {extra} extra declares no lower bound for {name}")
+
+
 def main() -> None:
     project = tomllib.loads(PYPROJECT.read_text())["project"]
-    print(python_floor(project) if sys.argv[1:] == ["--python"] else "\n".join(floors(project)))
+    if sys.argv[1:2] == ["--extra"]:
+        print(extra_floor(project, sys.argv[2], sys.argv[3]))
+    else:
+        print(python_floor(project) if sys.argv[1:] == ["--python"] else "\n".join(floors(project)))
 
 
 if __name__ == "__main__":

@@ -4,8 +4,9 @@ which show ``format_error(error)`` where they would otherwise show ``str(error)`
 
 from __future__ import annotations
 
-import asyncio
 import re
+
+import aiohttp
 
 from . import errors as E
 
@@ -37,8 +38,9 @@ _KINDS: tuple[tuple[type[BaseException], str], ...] = (
     (E.VideoJobFailedError, "Video job failed"),
     (E.MalformedResponseError, "Unreadable answer"),
     (E.OmniError, "Error"),
-    (asyncio.TimeoutError, "Timed out"),
+    (TimeoutError, "Timed out"),
     (ConnectionError, "Connection failed"),
+    (aiohttp.ClientConnectionError, "Connection failed"),
 )
 _MAX_MESSAGE = 300
 

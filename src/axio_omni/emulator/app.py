@@ -38,7 +38,17 @@ from .writer import respond_json
 
 __all__ = ["MODELS", "make_app"]
 
-MODELS = ("emulator-1", "gpt-4.1-mini", "gpt-4o-mini", "gpt-4.1", "text-embedding-3-small", "text-embedding-3-large")
+MODELS = (
+    "emulator-1",
+    "gpt-4.1-mini",
+    "gpt-4o-mini",
+    "gpt-4.1",
+    "o4-mini",
+    "text-embedding-3-small",
+    "text-embedding-3-large",
+)
+#: Models that refuse ``reasoning_effort`` as OpenAI's do (400): a setting sent where it is not taken shows.
+_NO_REASONING = ("gpt-4", "emulator-1")
 _NO_FAULT = Fault()
 #: Paths served without a key: generated files behind their URLs, as a storage host serves them.
 _PUBLIC = "/v1/images/files/"
@@ -130,6 +140,8 @@ def _validate_chat(body: Any) -> str | None:
     for i, m in enumerate(messages):
         if not isinstance(m, dict) or m.get("role") not in ("system", "developer", "user", "assistant", "tool"):
             return f"Invalid value for 'messages[{i}].role'."
+    if "reasoning_effort" in body and body["model"].startswith(_NO_REASONING):
+        return "Unsupported parameter: 'reasoning_effort' is not supported with this model."
     return None
 
 

@@ -248,7 +248,7 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
             return f"{model_id!r} is not known to {where}: the server did not answer for its model list"
         if not is_chat_model(model_id):
             return f"{model_id!r} is not a chat model (embeddings, speech or images): use its own transport"
-        ids = list(self.models)
+        ids = list(self.models.keys())
         shown = ", ".join(ids[:8]) + (f" and {len(ids) - 8} more" if len(ids) > 8 else "")
         return f"{where} does not list {model_id!r}; it serves {shown or 'no chat model'}"
 
@@ -298,9 +298,13 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
         return self.describe_thinking()
 
     def with_model(self, model: str | ModelSpec) -> Self:
-        """A copy using ``model``, sharing this one's session or pool."""
+        """A copy using ``model``, sharing this one's session or pool. ``reasoning_effort`` is kept
+        when the new model takes it and reset to the default otherwise (axio-repl says so)."""
         spec = model if isinstance(model, ModelSpec) else (self.models.get(model) or model_spec(model))
-        return dataclasses.replace(self, model=spec)
+        effort = self.reasoning_effort
+        if effort is not None and effort not in thinking_levels(spec) and effort in self.supported_thinking_levels():
+            effort = None
+        return dataclasses.replace(self, model=spec, reasoning_effort=effort)
 
     @classmethod
     def _upgrade(cls, data: dict[str, Any]) -> dict[str, Any]:

@@ -54,7 +54,7 @@ def app_settings(cls: type, settings: Mapping[str, Any]) -> dict[str, Any]:
     known = {f.name for f in dataclasses.fields(cls) if f.init and not f.metadata.get("runtime")}
     out: dict[str, Any] = {}
     for key, value in settings.items():
-        name = ALIASES.get(key, key)
+        name = key if key in known else ALIASES.get(key, key)
         if name not in known:
             raise ConfigurationError(f"{cls.__name__}: unknown setting {key!r} (known: {', '.join(sorted(known))})")
         if value is None or (isinstance(value, str) and not value.strip()):
