@@ -91,11 +91,11 @@ def _field(name: str, rule: Rule, default: Any) -> FormField:
     return FormField(name, label, widget, _text(default))
 
 
-def form_fields(cls: type, own: tuple[str, ...] = ()) -> list[FormField]:
-    """The form of transport class ``cls``: the common settings it has, then ``own``, then the
+def form_fields(cls: type, own: tuple[str, ...] = (), common: tuple[str, ...] = COMMON) -> list[FormField]:
+    """The form of transport class ``cls``: the ``common`` settings it has, then ``own``, then the
     timeouts and retries."""
     rules = _rules(cls)
-    out = [_field(n, *rules[n]) for n in (*COMMON, *own) if n in rules]
+    out = [_field(n, *rules[n]) for n in (*common, *own) if n in rules]
     for name in NESTED:
         outer, inner = name.split(".")
         if outer in rules:

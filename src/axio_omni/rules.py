@@ -296,8 +296,8 @@ def _json_text(text: str) -> Any:
 class Url(Rule):
     """An ``http(s)`` URL with a host and neither query nor fragment, kept without a trailing slash."""
 
-    def __init__(self, *schemes: str) -> None:
-        self.schemes = schemes or ("http", "https")
+    def __init__(self, *schemes: str, optional: bool = False) -> None:
+        self.schemes, self.optional = schemes or ("http", "https"), optional
 
     def describe(self) -> str:
         return f"a {'/'.join(self.schemes)} URL with a host and no query or fragment"

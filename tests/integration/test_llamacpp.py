@@ -163,3 +163,17 @@ async def test_turns_back_to_back_never_land_on_a_connection_llamacpp_is_closing
         for _ in range(20):
             events = await collect(t.stream([Message("user", [TextBlock("Hi.")])], [], ""))
             assert isinstance(events[-1], IterationEnd)
+
+
+async def test_the_llamacpp_preset_lists_the_servers_model_and_answers(llamacpp_url: str) -> None:
+    """OmniLlamaCpp as axio's loader opens it: the model the server serves is taken from its list, and
+    a turn streams to the end."""
+    from axio.transport import TransportEntry
+
+    from axio_omni.presets import OmniLlamaCpp
+
+    entry = TransportEntry.from_target("omni-llamacpp", OmniLlamaCpp)
+    async with entry.open(session=None, base_url=llamacpp_url, api_key=API_KEY, temperature="0", seed="7") as t:
+        assert t.spec.id == "smollm2" and list(t.models.keys()) == ["smollm2"]
+        events = await collect(t.stream([Message("user", [TextBlock("Say hello.")])], [], ""))
+    assert isinstance(events[-1], IterationEnd) and any(isinstance(e, TextDelta) for e in events)

@@ -15,6 +15,8 @@ from axio_omni.app_form import check_form, form_fields
 from axio_omni.errors import ConfigurationError
 
 SCREENS = [getattr(tui, name) for name in tui.__all__ if name != "TransportSettingsScreen"]
+#: Screens whose transport has a setting without a default (Azure's endpoint and deployment).
+NEEDS_INPUT = {tui.AzureSettingsScreen}
 UNSET = object()
 
 
@@ -48,12 +50,30 @@ async def test_every_screen_shows_its_fields_and_saves_nothing_when_left_blank(s
         screen = app.screen
         assert isinstance(screen, screen_cls)
         names = [f.name for f in screen.fields]
-        assert names[:2] == ["base_url", "api_key_env"] and "timeouts.read" in names and "retry.max_retries" in names
+        assert names[: len(screen_cls.common)] == [n for n in screen_cls.common if n in names]
+        assert "api_key_env" in names and "timeouts.read" in names and "retry.max_retries" in names
         assert all(name in names for name in screen_cls.own)
         assert screen.query_one("#field-api-key", Input).password
         await pilot.click("#btn-save")
         await pilot.pause()
-    assert app.result == {}
+    assert app.result == (UNSET if screen_cls in NEEDS_INPUT else {})
+
+
+async def test_the_azure_screen_names_what_it_needs_and_saves_the_deployment() -> None:
+    app = Host(tui.AzureSettingsScreen({}))
+    async with app.run_test(size=(100, 60)) as pilot:
+        await pilot.pause()
+        assert not app.screen.query("#field-base-url")  # it follows from the endpoint
+        await pilot.click("#btn-save")
+        await pilot.pause()
+        assert "OmniAzure.endpoint must be" in str(app.screen.query_one("#form-error", Static).render())
+        assert app.screen.query_one("#field-endpoint", Input).has_class("invalid")
+        await type_into(pilot, "field-endpoint", "https://res.openai.azure.com")
+        await type_into(pilot, "field-deployment", "prod-chat")
+        app.screen.query_one("#field-v1", Select).value = "true"
+        await pilot.click("#btn-save")
+        await pilot.pause()
+    assert app.result == {"endpoint": "https://res.openai.azure.com", "deployment": "prod-chat", "v1": "true"}
 
 
 async def test_the_chat_screen_saves_strings_and_the_key_variable_not_the_key() -> None:

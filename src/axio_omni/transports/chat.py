@@ -35,12 +35,14 @@ from .base import HTTPTransport
 from .http import finish, open_response, read_all, read_chunk
 from .request import Request
 
-__all__ = ["OpenAITransport"]
+__all__ = ["AUTO_MODEL", "MODEL", "MODELS", "OpenAITransport"]
 
 log = logging.getLogger("axio_omni.chat")
 
 #: Body fields this transport writes itself; ``extra_body`` may not replace them.
 _OWN_FIELDS = ("messages", "stream", "model")
+#: The model id that means "the first chat model the server lists" (the local presets' default).
+AUTO_MODEL = "auto"
 
 
 def _model(value: Any) -> Any:
@@ -55,12 +57,12 @@ def _registry(value: Any) -> Any:
     return value
 
 
-_MODEL = Custom(
+MODEL = Custom(
     "a ModelSpec or a non-empty model id",
     _model,
     lambda v: v if isinstance(v, str) and v else model_from_json(v, "model"),
 )
-_MODELS = Custom("a ModelRegistry", _registry, lambda v: registry_from_json(v, "models"))
+MODELS = Custom("a ModelRegistry", _registry, lambda v: registry_from_json(v, "models"))
 
 
 @dataclass(slots=True, kw_only=True)
@@ -95,8 +97,8 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
     #: Shown by axio-tui and axio-repl as this transport's label; apart from the peer's "OpenAI".
     name: str = setting("OpenAI (omni)", Text())
     #: An id or a ``ModelSpec``; always a ``ModelSpec`` after construction (``spec`` types it so).
-    model: ModelSpec | str = setting(default_factory=lambda: model_spec(DEFAULT_CHAT_MODEL), rule=_MODEL)
-    models: ModelRegistry = setting(default_factory=chat_catalogue, rule=_MODELS)
+    model: ModelSpec | str = setting(default_factory=lambda: model_spec(DEFAULT_CHAT_MODEL), rule=MODEL)
+    models: ModelRegistry = setting(default_factory=chat_catalogue, rule=MODELS)
     temperature: float | None = setting(None, Number(0, 2, optional=True))
     top_p: float | None = setting(None, Number(0, 1, optional=True))
     max_tokens: int | None = setting(None, Number(1, integer=True, optional=True))
@@ -121,10 +123,17 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
     #: turn that succeeds.
     models_pending: bool = field(default=False, init=False, repr=False, compare=False, metadata={"runtime": True})
 
+    #: Settings the server behind a preset ignores, with why: set, they are refused, not sent to be
+    #: dropped (see ``axio_omni.presets``).
+    ignored: ClassVar[Mapping[str, str]] = {}
+
     def __post_init__(self) -> None:
         self._validate_common()
         if isinstance(self.model, str):
             self.model = self.models.get(self.model) or model_spec(self.model)
+        for name, why in self.ignored.items():
+            if getattr(self, name) is not None:
+                raise ConfigurationError(f"{type(self).__name__}.{name} cannot be set: {why}")
 
     @property
     def spec(self) -> ModelSpec:
@@ -214,12 +223,15 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
         loader, which calls this on open, opens a transport whose server is down.
         """
         try:
-            self.models = await self._live_models(self.retry)
+            self._take_models(await self._live_models(self.retry))
         except (AuthenticationError, PermissionDeniedError):
             raise
         except OmniError as error:
             log.warning(
-                "%s: no model list (%s); using the packaged catalogue until the server answers", self.name, error
+                "%s: no model list (%s); using the packaged catalogue (%d models) until the server answers",
+                self.name,
+                error,
+                len(self.models),
             )
             self.models_pending = True
         return self.models
@@ -227,12 +239,19 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
     async def _refresh_models(self) -> None:
         """The live list, once the server has answered a turn; a failure leaves the catalogue quietly."""
         try:
-            self.models = await self._live_models(dataclasses.replace(self.retry, max_retries=0))
+            self._take_models(await self._live_models(dataclasses.replace(self.retry, max_retries=0)))
         except OmniError as error:
             log.debug("%s: model list still unavailable (%s)", self.name, error)
 
-    async def _live_models(self, policy: RetryPolicy) -> ModelRegistry:
-        request = self._request("GET", "/models", repeat=Repeat.SAFE, what="list models")
+    def _take_models(self, models: ModelRegistry) -> None:
+        """Use the server's list; a model left to the server (``AUTO_MODEL``) becomes its first."""
+        self.models = models
+        if self.spec.id == AUTO_MODEL and len(models):
+            self.model = next(iter(models.values()))
+
+    async def _live_models(self, policy: RetryPolicy, request: Request | None = None) -> ModelRegistry:
+        """The chat models of the server's list (``GET /models``, or ``request``), read in any dialect."""
+        request = request or self._request("GET", "/models", repeat=Repeat.SAFE, what="list models")
         raw = (await read_all(self._session(), request, policy)).data
         try:
             listed = read_model_list(raw, lambda i: self.models.get(i) or catalogued(i))

@@ -16,10 +16,24 @@ from ..transports.sound import OpenAIAudioGenTransport
 from ..transports.stt import OpenAISTTTransport
 from ..transports.tts import OpenAITTSTransport
 from ..transports.videos import OpenAIVideoTransport
+from .presets import (
+    AzureSettingsScreen,
+    LlamaCppSettingsScreen,
+    LMStudioSettingsScreen,
+    OllamaSettingsScreen,
+    OpenRouterSettingsScreen,
+    VLLMSettingsScreen,
+)
 from .screen import TransportSettingsScreen
 
 __all__ = [
     "AudioGenSettingsScreen",
+    "AzureSettingsScreen",
+    "LMStudioSettingsScreen",
+    "LlamaCppSettingsScreen",
+    "OllamaSettingsScreen",
+    "OpenRouterSettingsScreen",
+    "VLLMSettingsScreen",
     "ChatSettingsScreen",
     "EmbeddingSettingsScreen",
     "ImageSettingsScreen",

@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from ..app_form import FormField, check_form, field_named, form_fields, form_values
+from ..app_form import COMMON, FormField, check_form, field_named, form_fields, form_values
 from ..errors import ConfigurationError
 
 __all__ = ["TransportSettingsScreen"]
@@ -30,6 +30,7 @@ class TransportSettingsScreen(ModalScreen[dict[str, str] | None]):
     transport: ClassVar[type[Any]]
     title_text: ClassVar[str]
     own: ClassVar[tuple[str, ...]] = ()
+    common: ClassVar[tuple[str, ...]] = COMMON
 
     BINDINGS: ClassVar[list[Any]] = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
     DEFAULT_CSS = """
@@ -49,7 +50,7 @@ class TransportSettingsScreen(ModalScreen[dict[str, str] | None]):
     def __init__(self, settings: dict[str, str]) -> None:
         super().__init__()
         self.settings = dict(settings)
-        self.fields = form_fields(self.transport, self.own)
+        self.fields = form_fields(self.transport, self.own, self.common)
 
     def compose(self) -> ComposeResult:
         values = form_values(self.fields, self.settings)
