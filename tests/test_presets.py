@@ -220,7 +220,9 @@ async def test_openrouter_attribution_routing_and_reasoning(server: Recorder) ->
     assert seen.body["reasoning"] == {"effort": "high"} and "reasoning_effort" not in seen.body
     assert [e.delta for e in events if isinstance(e, ReasoningDelta)] == ["Let me think."]
     assert "".join(e.delta for e in events if isinstance(e, TextDelta)) == "Done."
-    usage = events[-1].usage  # type: ignore[attr-defined]
+    end = events[-1]
+    assert isinstance(end, IterationEnd)
+    usage = end.usage
     assert (usage.input_tokens, usage.cache_read_tokens, usage.cache_write_tokens, usage.reasoning_tokens) == (
         10,
         4,
