@@ -12,7 +12,7 @@ import dataclasses
 import logging
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, Self, cast
+from typing import Any, ClassVar, Literal, Protocol, Self, cast
 
 from axio.events import StreamEvent
 from axio.messages import Message
@@ -38,6 +38,14 @@ from .request import Request
 __all__ = ["AUTO_MODEL", "MODEL", "MODELS", "OpenAITransport"]
 
 log = logging.getLogger("axio_omni.chat")
+
+
+class StreamDecoder(Protocol):
+    """Bytes of an answer's stream in, axio events out (``wire/chat_stream.py``, ``wire/responses_stream.py``)."""
+
+    def feed(self, chunk: bytes) -> list[StreamEvent]: ...
+    def close(self) -> list[StreamEvent]: ...
+
 
 #: Body fields this transport writes itself; ``extra_body`` may not replace them.
 _OWN_FIELDS = ("messages", "stream", "model")
@@ -132,7 +140,7 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
         if isinstance(self.model, str):
             self.model = self.models.get(self.model) or model_spec(self.model)
         for name, why in self.ignored.items():
-            if getattr(self, name) is not None:
+            if getattr(self, name) not in (None, ()):
                 raise ConfigurationError(f"{type(self).__name__}.{name} cannot be set: {why}")
 
     @property
@@ -185,13 +193,13 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
             repeat=Repeat.SAFE,
             what=f"chat completion ({self.spec.id})",
         )
-        return self._stream(request)
+        return self._stream(request, ChatStreamDecoder(think_tags=self.think_tags))
 
-    async def _stream(self, request: Request) -> AsyncIterator[StreamEvent]:
+    async def _stream(self, request: Request, decoder: StreamDecoder) -> AsyncIterator[StreamEvent]:
+        """The events of one streamed answer: ``decoder`` reads the endpoint's own stream."""
         session = self._session()
         budget = Budget.start(self.timeouts.total)
         resp = await open_response(session, request, self.retry, budget=budget)
-        decoder = ChatStreamDecoder(think_tags=self.think_tags)
         complete = False
         try:
             content_type = resp.headers.get("Content-Type", "")
