@@ -70,6 +70,7 @@ test: lint typecheck unit integration floors
 bench: $(SERVERS)
 	$(PIP) install -e '.[bench]'
 	$(PY) benchmarks/bench_chat.py
+	$(PY) benchmarks/bench_responses.py
 	$(PY) benchmarks/bench_embed.py
 	$(PY) benchmarks/bench_audio.py
 	$(PY) benchmarks/bench_pool.py

@@ -338,3 +338,12 @@ def test_every_preset_round_trips() -> None:
         OmniAzure(endpoint="https://r.openai.azure.com", deployment="d"),
     ):
         assert type(t).from_dict(t.to_dict()).to_dict() == t.to_dict()
+
+
+async def test_a_hosted_preset_without_its_key_fails_to_open_and_says_which_variable() -> None:
+    entry = TransportEntry.from_target("omni-openrouter", OmniOpenRouter)
+    with pytest.raises(
+        ConfigurationError, match="no API key for openrouter.ai: pass api_key= or set the OPENROUTER_API_KEY"
+    ):
+        async with entry.open(session=None):
+            pass

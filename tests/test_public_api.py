@@ -38,26 +38,41 @@ def test_modules_stay_small() -> None:
         assert len(path.read_text().splitlines()) <= 420, f"{path.relative_to(SRC)} is too long"
 
 
-def test_entry_point_is_declared() -> None:
+def test_every_entry_point_is_declared_and_loads() -> None:
     from importlib.metadata import entry_points
 
-    (ep,) = [e for e in entry_points(group="axio.transport") if e.value.startswith("axio_omni")]
-    assert ep.load() is axio_omni.OpenAITransport
+    from axio_omni import presets, tui
 
-
-def test_embedding_entry_point_is_declared() -> None:
-    from importlib.metadata import entry_points
-
-    (ep,) = [e for e in entry_points(group="axio.transport.embedding") if e.value.startswith("axio_omni")]
-    assert ep.load() is axio_omni.OpenAIEmbeddingTransport
-
-
-def test_speech_entry_points_are_declared() -> None:
-    from importlib.metadata import entry_points
-
-    for group, cls in (
-        ("axio.transport.tts", axio_omni.OpenAITTSTransport),
-        ("axio.transport.stt", axio_omni.OpenAISTTTransport),
-    ):
-        (ep,) = [e for e in entry_points(group=group) if e.value.startswith("axio_omni")]
-        assert ep.load() is cls
+    expected = {
+        "axio.transport": {
+            "omni": axio_omni.OpenAITransport,
+            "omni-responses": axio_omni.OpenAIResponsesTransport,
+            "omni-azure": presets.OmniAzure,
+            "omni-openrouter": presets.OmniOpenRouter,
+            "omni-ollama": presets.OmniOllama,
+            "omni-lmstudio": presets.OmniLMStudio,
+            "omni-llamacpp": presets.OmniLlamaCpp,
+            "omni-vllm": presets.OmniVLLM,
+        },
+        "axio.transport.embedding": {
+            "omni": axio_omni.OpenAIEmbeddingTransport,
+            "omni-azure": presets.OmniAzureEmbedding,
+        },
+        "axio.transport.tts": {"omni": axio_omni.OpenAITTSTransport, "omni-azure": presets.OmniAzureTTS},
+        "axio.transport.stt": {"omni": axio_omni.OpenAISTTTransport, "omni-azure": presets.OmniAzureSTT},
+        "axio.transport.image": {"omni": axio_omni.OpenAIImageTransport, "omni-azure": presets.OmniAzureImages},
+        "axio.transport.video": {"omni": axio_omni.OpenAIVideoTransport},
+        "axio.transport.audio_gen": {"omni": axio_omni.OpenAIAudioGenTransport},
+        "axio.transport.realtime": {"omni": axio_omni.OpenAIRealtimeTransport},
+    }
+    for group, classes in expected.items():
+        ours = {e.name: e.load() for e in entry_points(group=group) if e.value.startswith("axio_omni")}
+        assert ours == classes, group
+    screens = {
+        e.name: e.load() for e in entry_points(group="axio.transport.settings") if e.value.startswith("axio_omni")
+    }
+    for name, cls in expected["axio.transport"].items():
+        assert screens[name].transport is cls  # every chat entry has its own settings screen
+    for kind in ("embedding", "tts", "stt", "image", "video", "audio_gen", "realtime"):
+        assert screens[f"omni.{kind}"].transport is expected[f"axio.transport.{kind}"]["omni"]
+    assert set(screens.values()) <= {getattr(tui, n) for n in tui.__all__}

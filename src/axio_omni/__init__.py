@@ -1,5 +1,6 @@
 """axio-omni: OpenAI-compatible transports for every axio modality, and an offline emulator."""
 
+from . import presets  # the provider presets; importing them registers their types for from_dict
 from .dummies import (
     DummyAudioGen,
     DummyCompletion,
@@ -51,6 +52,7 @@ from .transports.embeddings import EmbeddingResult, OpenAIEmbeddingTransport
 from .transports.images import ImageResult, OpenAIImageTransport
 from .transports.realtime import OpenAIRealtimeTransport
 from .transports.realtime_session import OpenAIRealtimeSession
+from .transports.responses import OpenAIResponsesTransport
 from .transports.sound import OpenAIAudioGenTransport
 from .transports.stt import OpenAISTTTransport
 from .transports.tts import OpenAITTSTransport
@@ -93,6 +95,7 @@ __all__ = [
     "OpenAIImageTransport",
     "OpenAIRealtimeSession",
     "OpenAIRealtimeTransport",
+    "OpenAIResponsesTransport",
     "OpenAISTTTransport",
     "OpenAITTSTransport",
     "OpenAITransport",

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 from axio.models import Capability
 from axio_tui import transport_registry as registry_module
-from axio_tui.sqlite_config import ProjectConfig
+from axio_tui.sqlite_config import ProjectConfig, connect_config
 from axio_tui.transport_registry import TransportRegistry
 
 from axio_omni import tui
@@ -25,7 +25,11 @@ def only_ours(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     installed, which may read their own files) and a home of its own."""
     monkeypatch.setenv("HOME", str(tmp_path))
     catalog = registry_module.discover_transports()
-    catalog.entries = {n: e for n, e in catalog.entries.items() if e.cls.__module__.startswith("axio_omni.")}
+    # Not the hosted presets: they would look their hosts up (and wait on DNS where there is no network).
+    hosted = ("omni-openrouter", "omni-azure")
+    catalog.entries = {
+        n: e for n, e in catalog.entries.items() if e.cls.__module__.startswith("axio_omni.") and n not in hosted
+    }
     catalog.errors = {}
     screens = {
         n: s for n, s in registry_module.discover_transport_settings().items() if s.__module__.startswith("axio_omni.")
@@ -36,9 +40,11 @@ def only_ours(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 @pytest.fixture
 async def config(tmp_path: Path) -> AsyncIterator[ProjectConfig]:
-    cfg = ProjectConfig(tmp_path / "config.db")
-    yield cfg
-    await cfg.close()
+    # One connection, opened here: ProjectConfig opens its own lazily, and axio-tui's concurrent
+    # first reads then open one each and close one (the rest keep threads that outlive the test).
+    connection = await connect_config(tmp_path / "config.db")
+    yield ProjectConfig(connection, project=str(tmp_path))
+    await connection.close()
 
 
 async def test_axio_tui_opens_us_from_its_saved_strings(emulator: Emulator, config: ProjectConfig) -> None:

@@ -21,6 +21,7 @@ from .faults import FAULT_HEADER, Fault, TransportFault
 from .images import handle_edit, handle_generation, handle_image_file
 from .realtime import handle_realtime
 from .replies import Reply, reply_to
+from .responses import handle_responses
 from .shapes import completion, error_response
 from .sound import handle_sound
 from .speech import handle_speech, handle_transcription
@@ -192,6 +193,7 @@ def make_app(state: EmulatorState | None = None, *, embedding_limits: EmbeddingL
     app[EMBEDDING_LIMITS] = embedding_limits or EmbeddingLimits()
     app.router.add_get("/v1/models", list_models)
     app.router.add_post("/v1/chat/completions", chat_completions)
+    app.router.add_post("/v1/responses", handle_responses)
     app.router.add_post("/v1/embeddings", handle_embeddings)
     app.router.add_post("/v1/audio/speech", handle_speech)
     app.router.add_post("/v1/audio/transcriptions", handle_transcription)

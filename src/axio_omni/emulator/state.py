@@ -53,6 +53,8 @@ class EmulatorState:
     image_files: dict[str, tuple[bytes, float]] = field(default_factory=dict)
     #: Seconds an image URL stays valid, on the emulator's clock.
     image_url_ttl: float = 3600.0
+    #: Conversations of stored responses, by response id, for ``previous_response_id``.
+    conversations: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: The clock scripted delays and stalls wait on; a ``ManualClock`` lets a test move it.
     clock: Clock = field(default_factory=RealClock)
 

@@ -5,7 +5,7 @@ cut, corrupt or close after any of them, or after a number of bytes."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -30,8 +30,18 @@ class BodyWriter:
     in-band error was the last event): the handler stops writing.
     """
 
-    def __init__(self, request: web.Request, response: web.StreamResponse, call: Call, *, sse: bool) -> None:
+    def __init__(
+        self,
+        request: web.Request,
+        response: web.StreamResponse,
+        call: Call,
+        *,
+        sse: bool,
+        in_band: Callable[[str], bytes] | None = None,
+    ) -> None:
         self.request, self.response, self.call, self.sse = request, response, call, sse
+        #: The in-band error event of this endpoint's stream, for a message (chat's shape by default).
+        self.in_band = in_band
         self.fault: StreamFault = call.fault.stream
         self.clock = request.app[STATE].clock
         self.events = 0
@@ -76,9 +86,12 @@ class BodyWriter:
             await self.response.write(b'data: {"id": "chatcmpl-broken", "choices": [{"delta": \n\n')
         if fault.error_after == n and self.sse:
             message = self.call.fault.transport.message
-            error = {"error": {"message": message, "type": "server_error", "param": None, "code": "server_error"}}
-            prefix = b"event: error\n" if fault.error_event else b""
-            await self.response.write(prefix + b"data: " + dumps(error) + b"\n\n")
+            if self.in_band is not None:
+                await self.response.write(self.in_band(message))
+            else:
+                error = {"error": {"message": message, "type": "server_error", "param": None, "code": "server_error"}}
+                prefix = b"event: error\n" if fault.error_event else b""
+                await self.response.write(prefix + b"data: " + dumps(error) + b"\n\n")
             await self.response.write_eof()
             self.ended = True
             return False

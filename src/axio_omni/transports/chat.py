@@ -227,12 +227,12 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
 
         Models for other endpoints (embeddings, speech, images) are left out. A server that cannot
         be reached or has no such list keeps the packaged catalogue, with a warning, and the list
-        is fetched again after the next turn that succeeds; only a refused key raises. So axio's
+        is fetched again after the next turn that succeeds; only a refused or missing key raises. So axio's
         loader, which calls this on open, opens a transport whose server is down.
         """
         try:
             self._take_models(await self._live_models(self.retry))
-        except (AuthenticationError, PermissionDeniedError):
+        except (AuthenticationError, PermissionDeniedError, ConfigurationError):
             raise
         except OmniError as error:
             log.warning(

@@ -12,6 +12,7 @@ from ..transports.chat import OpenAITransport
 from ..transports.embeddings import OpenAIEmbeddingTransport
 from ..transports.images import OpenAIImageTransport
 from ..transports.realtime import OpenAIRealtimeTransport
+from ..transports.responses import OpenAIResponsesTransport
 from ..transports.sound import OpenAIAudioGenTransport
 from ..transports.stt import OpenAISTTTransport
 from ..transports.tts import OpenAITTSTransport
@@ -38,6 +39,7 @@ __all__ = [
     "EmbeddingSettingsScreen",
     "ImageSettingsScreen",
     "RealtimeSettingsScreen",
+    "ResponsesSettingsScreen",
     "STTSettingsScreen",
     "TTSSettingsScreen",
     "TransportSettingsScreen",
@@ -51,6 +53,12 @@ class ChatSettingsScreen(TransportSettingsScreen):
     transport = OpenAITransport
     title_text: ClassVar[str] = "axio-omni: OpenAI-compatible chat"
     own = ("name", *_SAMPLING)
+
+
+class ResponsesSettingsScreen(TransportSettingsScreen):
+    transport = OpenAIResponsesTransport
+    title_text: ClassVar[str] = "axio-omni: OpenAI Responses API"
+    own = ("name", *_SAMPLING, "reasoning_summary", "store", "chain")
 
 
 class EmbeddingSettingsScreen(TransportSettingsScreen):

@@ -3,7 +3,8 @@
 The mapping, per OpenAI's ``CreateResponse`` (and what its servers accept, which is narrower):
 
 - the system prompt goes in ``instructions``; a ``system`` message in the history stays a message;
-- user text and images become a user message of ``input_text``/``input_image`` parts;
+- user text becomes a user message with string content; with images, ``input_text`` and
+  ``input_image`` parts;
 - an earlier assistant turn's text is a message whose content is a plain string: the API refuses
   ``input_text`` there, and an ``output_text`` part needs the id and status of an output message;
 - tool calls become ``function_call`` items keyed by ``call_id`` (the id the model gave the call,
@@ -79,7 +80,11 @@ def _user(msg: Message, where: str) -> list[dict[str, Any]]:
             parts.append(_image(block))
         elif isinstance(block, (AudioBlock, VideoBlock)):
             raise ConfigurationError(f"{where}.content[{j}]: the Responses API takes no {block.media_type} input")
-    if parts:
+    if len(parts) == 1 and parts[0]["type"] == "input_text":
+        # One text as a plain string: the spec's input union takes a list of parts as two of its
+        # members at once, so only the string form is unambiguous (and it is shorter).
+        items.append({"type": "message", "role": "user", "content": parts[0]["text"]})
+    elif parts:
         items.append({"type": "message", "role": "user", "content": parts})
     return items
 
