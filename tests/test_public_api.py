@@ -43,7 +43,7 @@ def test_every_entry_point_is_declared_and_loads() -> None:
 
     from axio_omni import presets, tui
 
-    expected = {
+    expected: dict[str, dict[str, type]] = {
         "axio.transport": {
             "omni": axio_omni.OpenAITransport,
             "omni-responses": axio_omni.OpenAIResponsesTransport,

@@ -1,6 +1,6 @@
 """axio-omni: OpenAI-compatible transports for every axio modality, and an offline emulator."""
 
-from . import presets  # the provider presets; importing them registers their types for from_dict
+from . import presets as presets  # imported to register the presets' types for from_dict
 from .dummies import (
     DummyAudioGen,
     DummyCompletion,
