@@ -33,7 +33,7 @@ NESTED = ("timeouts.connect", "timeouts.read", "retry.max_retries")
 _LABELS = {
     "base_url": "Base URL",
     "api_key_env": "Environment variable that holds the API key",
-    "api_key": "API key (leave blank to read it from that variable; typed here, it is saved in the config)",
+    "api_key": "API key (blank: use that variable; typed here, it is saved in the config)",
     "timeouts.connect": "Connect timeout (seconds)",
     "timeouts.read": "Read timeout (seconds between bytes)",
     "retry.max_retries": "Retries after a failure that may succeed",

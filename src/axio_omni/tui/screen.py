@@ -38,7 +38,7 @@ class TransportSettingsScreen(ModalScreen[dict[str, str] | None]):
     TransportSettingsScreen #omni-settings {
         width: 84; height: auto; max-height: 95%; border: heavy $accent; background: $panel; padding: 0 2;
     }
-    TransportSettingsScreen #omni-fields { height: auto; max-height: 80vh; }
+    TransportSettingsScreen #omni-fields { height: auto; max-height: 60vh; }
     TransportSettingsScreen .field-label { margin-top: 1; color: $text-muted; }
     TransportSettingsScreen .invalid { border: tall $error; }
     TransportSettingsScreen #form-error { color: $error; margin-top: 1; }
