@@ -64,8 +64,8 @@ def only_ours() -> None:
     catalog.entries = {n: e for n, e in catalog.entries.items() if n in ("omni", "omni-responses")}
     catalog.errors = {}
     screens = {n: s for n, s in registry.discover_transport_settings().items() if n.startswith("omni")}
-    registry.discover_transports = lambda: catalog  # type: ignore[assignment]
-    registry.discover_transport_settings = lambda: screens  # type: ignore[assignment]
+    registry.discover_transports = lambda: catalog
+    registry.discover_transport_settings = lambda: screens
 
 
 async def axio_tui(emulator_url: str) -> None:

@@ -25,7 +25,7 @@ import inspect
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 from axio.messages import Message
@@ -35,7 +35,7 @@ from axio.tool import Tool
 from ..errors import ConfigurationError
 from ..fields import setting
 from ..models import model_spec
-from ..rules import Choice, Custom, Flag, Refused, Text, Url
+from ..rules import Custom, Flag, Refused, Text, Url
 from ..transports.base import HTTPTransport
 from ..transports.chat import MODEL, OpenAITransport
 from ..transports.embeddings import OpenAIEmbeddingTransport
@@ -79,6 +79,14 @@ class AzureEndpoint:
 
     __slots__ = ()
 
+    env_vars: ClassVar[tuple[str, ...]] = ("AZURE_OPENAI_API_KEY",)
+    #: Whether the deployment is also the body's ``model`` (embeddings, speech, images); chat names
+    #: the model it serves on its own, for its capabilities.
+    deployment_is_model: ClassVar[bool] = True
+
+    # A factory, not a default: a plain default would be a class attribute of this mixin, which
+    # hides the transport's own slot for the field.
+    api_key_env: str = setting(default_factory=lambda: "AZURE_OPENAI_API_KEY", rule=Text())
     #: ``https://<resource>.openai.azure.com`` (or ``.cognitiveservices.azure.com``).
     endpoint: str = setting(default_factory=lambda: os.environ.get("AZURE_OPENAI_ENDPOINT", ""), rule=Url())
     #: The deployment's name, as created in the Azure portal or CLI.
@@ -93,9 +101,14 @@ class AzureEndpoint:
         None, Custom("a callable returning an Entra ID token", _callable), runtime=True
     )
 
-    def _azure_init(self) -> None:
-        """Point ``base_url`` at the resource (so that its key goes to it and nowhere else)."""
+    def __post_init__(self) -> None:
+        # base_url follows the resource, so that its key goes to it and nowhere else; a token goes
+        # in Authorization: Bearer, a key in api-key.
         object.__setattr__(self, "base_url", self.endpoint.rstrip("/") + "/openai")
+        object.__setattr__(self, "auth_scheme", "bearer" if self.token_provider is not None else "api-key")
+        if self.deployment_is_model:
+            object.__setattr__(self, "model", self.deployment)
+        super().__post_init__()  # type: ignore[misc]  # the transport's own checks
 
     def _url(self, path: str) -> str:
         query: Mapping[str, str] = getattr(self, "query", {})
@@ -121,33 +134,23 @@ class AzureEndpoint:
         return token
 
 
-def _azure_auth(obj: Any) -> None:
-    # A token goes in Authorization: Bearer; a key in api-key.
-    object.__setattr__(obj, "auth_scheme", "bearer" if obj.token_provider is not None else "api-key")
-
-
 @dataclass(slots=True, kw_only=True)
 class OmniAzure(AzureEndpoint, OpenAITransport):
     """Chat completions from an Azure OpenAI deployment."""
 
     type_name = "omni-azure"
     display_name: ClassVar[str] = "Azure OpenAI (axio-omni)"
-    env_vars: ClassVar[tuple[str, ...]] = ("AZURE_OPENAI_API_KEY",)
     default_models: ClassVar[Mapping[str, str]] = {}
+    deployment_is_model: ClassVar[bool] = False
 
     name: str = setting("Azure OpenAI (omni)", Text())
-    base_url: str = setting("https://azure.invalid/openai", Url())
-    api_key_env: str = setting("AZURE_OPENAI_API_KEY", Text())
-    auth_scheme: Literal["bearer", "api-key"] = setting("api-key", Choice("bearer", "api-key"))
     #: The model the deployment serves, for its capabilities; empty for the deployment's own name.
     model: ModelSpec | str = setting("", _AZURE_MODEL)
 
     def __post_init__(self) -> None:
-        self._azure_init()
-        _azure_auth(self)
-        if self.model == "" or self.model is None:
+        if self.model == "":
             object.__setattr__(self, "model", self.deployment)
-        OpenAITransport.__post_init__(self)
+        AzureEndpoint.__post_init__(self)
         self.models = ModelRegistry([self.spec])
 
     async def fetch_models(self) -> ModelRegistry:
@@ -164,27 +167,12 @@ class OmniAzure(AzureEndpoint, OpenAITransport):
         return OpenAITransport.with_model(self, spec)
 
 
-def _deployment_is_model(obj: Any) -> None:
-    """For embeddings, speech and images the deployment is the model the body names."""
-    obj._azure_init()
-    _azure_auth(obj)
-    object.__setattr__(obj, "model", obj.deployment)
-
-
 @dataclass(slots=True, kw_only=True)
 class OmniAzureEmbedding(AzureEndpoint, OpenAIEmbeddingTransport):
     """Embeddings from an Azure OpenAI deployment."""
 
     type_name = "omni-azure-embedding"
     display_name: ClassVar[str] = "Azure OpenAI embeddings (axio-omni)"
-    env_vars: ClassVar[tuple[str, ...]] = ("AZURE_OPENAI_API_KEY",)
-    base_url: str = setting("https://azure.invalid/openai", Url())
-    api_key_env: str = setting("AZURE_OPENAI_API_KEY", Text())
-    auth_scheme: Literal["bearer", "api-key"] = setting("api-key", Choice("bearer", "api-key"))
-
-    def __post_init__(self) -> None:
-        _deployment_is_model(self)
-        OpenAIEmbeddingTransport.__post_init__(self)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -193,14 +181,6 @@ class OmniAzureTTS(AzureEndpoint, OpenAITTSTransport):
 
     type_name = "omni-azure-tts"
     display_name: ClassVar[str] = "Azure OpenAI speech (axio-omni)"
-    env_vars: ClassVar[tuple[str, ...]] = ("AZURE_OPENAI_API_KEY",)
-    base_url: str = setting("https://azure.invalid/openai", Url())
-    api_key_env: str = setting("AZURE_OPENAI_API_KEY", Text())
-    auth_scheme: Literal["bearer", "api-key"] = setting("api-key", Choice("bearer", "api-key"))
-
-    def __post_init__(self) -> None:
-        _deployment_is_model(self)
-        OpenAITTSTransport.__post_init__(self)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -209,14 +189,6 @@ class OmniAzureSTT(AzureEndpoint, OpenAISTTTransport):
 
     type_name = "omni-azure-stt"
     display_name: ClassVar[str] = "Azure OpenAI transcription (axio-omni)"
-    env_vars: ClassVar[tuple[str, ...]] = ("AZURE_OPENAI_API_KEY",)
-    base_url: str = setting("https://azure.invalid/openai", Url())
-    api_key_env: str = setting("AZURE_OPENAI_API_KEY", Text())
-    auth_scheme: Literal["bearer", "api-key"] = setting("api-key", Choice("bearer", "api-key"))
-
-    def __post_init__(self) -> None:
-        _deployment_is_model(self)
-        OpenAISTTTransport.__post_init__(self)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -225,11 +197,3 @@ class OmniAzureImages(AzureEndpoint, OpenAIImageTransport):
 
     type_name = "omni-azure-images"
     display_name: ClassVar[str] = "Azure OpenAI images (axio-omni)"
-    env_vars: ClassVar[tuple[str, ...]] = ("AZURE_OPENAI_API_KEY",)
-    base_url: str = setting("https://azure.invalid/openai", Url())
-    api_key_env: str = setting("AZURE_OPENAI_API_KEY", Text())
-    auth_scheme: Literal["bearer", "api-key"] = setting("api-key", Choice("bearer", "api-key"))
-
-    def __post_init__(self) -> None:
-        _deployment_is_model(self)
-        OpenAIImageTransport.__post_init__(self)

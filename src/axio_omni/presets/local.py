@@ -28,7 +28,7 @@ from ..rules import Choice, Text, Url
 from ..transports.chat import AUTO_MODEL, MODEL, MODELS, OpenAITransport
 from ..transports.request import Request
 
-__all__ = ["OmniLMStudio", "OmniLlamaCpp", "OmniOllama", "OmniVLLM"]
+__all__ = ["LocalServer", "OmniLMStudio", "OmniLlamaCpp", "OmniOllama", "OmniVLLM"]
 
 
 def _ollama_url() -> str:
@@ -47,8 +47,24 @@ def _ollama_url() -> str:
     return host + "/v1"
 
 
+@dataclass(kw_only=True)
+class LocalServer:
+    """What the local presets share: not picked by axio-repl on its own, no default models by role,
+    and the model left to the server (``AUTO_MODEL``) until one is named."""
+
+    __slots__ = ()
+
+    auto_select: ClassVar[bool] = False
+    default_models: ClassVar[Mapping[str, str]] = {}
+
+    # Factories, not defaults: a plain default would be a class attribute of this mixin, which
+    # hides the transport's own slot for the field.
+    model: ModelSpec | str = setting(default_factory=lambda: AUTO_MODEL, rule=MODEL)
+    models: ModelRegistry = setting(default_factory=ModelRegistry, rule=MODELS)
+
+
 @dataclass(slots=True, kw_only=True)
-class OmniOllama(OpenAITransport):
+class OmniOllama(LocalServer, OpenAITransport):
     """Ollama's OpenAI-compatible API (``ollama serve``): ``OLLAMA_HOST`` or ``127.0.0.1:11434``.
 
     Ollama reads ``max_tokens``, not ``max_completion_tokens``, and ignores ``tool_choice``,
@@ -58,16 +74,12 @@ class OmniOllama(OpenAITransport):
     type_name = "omni-ollama"
     display_name: ClassVar[str] = "Ollama (axio-omni)"
     env_vars: ClassVar[tuple[str, ...]] = ("OLLAMA_API_KEY",)
-    auto_select: ClassVar[bool] = False
-    default_models: ClassVar[Mapping[str, str]] = {}
     ignored: ClassVar[Mapping[str, str]] = {
         "tool_choice": "Ollama ignores tool_choice (its OpenAI API does not implement it)",
         "parallel_tool_calls": "Ollama ignores parallel_tool_calls",
     }
 
     name: str = setting("Ollama (omni)", Text())
-    model: ModelSpec | str = setting(AUTO_MODEL, MODEL)
-    models: ModelRegistry = setting(default_factory=ModelRegistry, rule=MODELS)
     base_url: str = setting(default_factory=_ollama_url, rule=Url())
     api_key_env: str = setting("OLLAMA_API_KEY", Text())
     max_tokens_field: Literal["max_completion_tokens", "max_tokens"] = setting(
@@ -76,7 +88,7 @@ class OmniOllama(OpenAITransport):
 
 
 @dataclass(slots=True, kw_only=True)
-class OmniLMStudio(OpenAITransport):
+class OmniLMStudio(LocalServer, OpenAITransport):
     """LM Studio's local server (``lms server start``): ``127.0.0.1:1234``.
 
     LM Studio reads ``max_tokens``; its ``/api/v0/models`` says which loaded models are for
@@ -86,12 +98,8 @@ class OmniLMStudio(OpenAITransport):
     type_name = "omni-lmstudio"
     display_name: ClassVar[str] = "LM Studio (axio-omni)"
     env_vars: ClassVar[tuple[str, ...]] = ("LM_API_TOKEN",)
-    auto_select: ClassVar[bool] = False
-    default_models: ClassVar[Mapping[str, str]] = {}
 
     name: str = setting("LM Studio (omni)", Text())
-    model: ModelSpec | str = setting(AUTO_MODEL, MODEL)
-    models: ModelRegistry = setting(default_factory=ModelRegistry, rule=MODELS)
     base_url: str = setting("http://127.0.0.1:1234/v1", Url())
     api_key_env: str = setting("LM_API_TOKEN", Text())
     max_tokens_field: Literal["max_completion_tokens", "max_tokens"] = setting(
@@ -108,7 +116,7 @@ class OmniLMStudio(OpenAITransport):
 
 
 @dataclass(slots=True, kw_only=True)
-class OmniLlamaCpp(OpenAITransport):
+class OmniLlamaCpp(LocalServer, OpenAITransport):
     """llama.cpp's ``llama-server``: ``127.0.0.1:8080``.
 
     Tool calls need the server started with ``--jinja`` (and a template that knows tools); it
@@ -120,15 +128,11 @@ class OmniLlamaCpp(OpenAITransport):
     type_name = "omni-llamacpp"
     display_name: ClassVar[str] = "llama.cpp (axio-omni)"
     env_vars: ClassVar[tuple[str, ...]] = ("LLAMA_API_KEY",)
-    auto_select: ClassVar[bool] = False
-    default_models: ClassVar[Mapping[str, str]] = {}
     ignored: ClassVar[Mapping[str, str]] = {
         "reasoning_effort": "llama.cpp takes reasoning settings at start-up (--reasoning-budget), not per request",
     }
 
     name: str = setting("llama.cpp (omni)", Text())
-    model: ModelSpec | str = setting(AUTO_MODEL, MODEL)
-    models: ModelRegistry = setting(default_factory=ModelRegistry, rule=MODELS)
     base_url: str = setting("http://127.0.0.1:8080/v1", Url())
     api_key_env: str = setting("LLAMA_API_KEY", Text())
 
@@ -138,7 +142,7 @@ class OmniLlamaCpp(OpenAITransport):
 
 
 @dataclass(slots=True, kw_only=True)
-class OmniVLLM(OpenAITransport):
+class OmniVLLM(LocalServer, OpenAITransport):
     """vLLM's OpenAI-compatible server (``vllm serve``): ``127.0.0.1:8000``.
 
     ``tool_choice="auto"`` needs the server started with ``--enable-auto-tool-choice`` and a
@@ -149,11 +153,7 @@ class OmniVLLM(OpenAITransport):
     type_name = "omni-vllm"
     display_name: ClassVar[str] = "vLLM (axio-omni)"
     env_vars: ClassVar[tuple[str, ...]] = ("VLLM_API_KEY",)
-    auto_select: ClassVar[bool] = False
-    default_models: ClassVar[Mapping[str, str]] = {}
 
     name: str = setting("vLLM (omni)", Text())
-    model: ModelSpec | str = setting(AUTO_MODEL, MODEL)
-    models: ModelRegistry = setting(default_factory=ModelRegistry, rule=MODELS)
     base_url: str = setting("http://127.0.0.1:8000/v1", Url())
     api_key_env: str = setting("VLLM_API_KEY", Text())

@@ -12,7 +12,7 @@ import dataclasses
 import logging
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, Protocol, Self, cast
+from typing import Any, ClassVar, Literal, Self, cast
 
 from axio.events import StreamEvent
 from axio.messages import Message
@@ -31,20 +31,27 @@ from ..timeouts import Budget
 from ..wire.chat_request import chat_messages, chat_tools
 from ..wire.chat_stream import ChatStreamDecoder
 from ..wire.model_list import read_model_list
+from ..wire.sse import StreamDecoder
 from .base import HTTPTransport
 from .http import finish, open_response, read_all, read_chunk
 from .request import Request
 
-__all__ = ["AUTO_MODEL", "MODEL", "MODELS", "OpenAITransport"]
+__all__ = ["AUTO_MODEL", "MODEL", "MODELS", "NOTHING_TO_SEND", "OpenAITransport", "check_arguments"]
 
 log = logging.getLogger("axio_omni.chat")
 
 
-class StreamDecoder(Protocol):
-    """Bytes of an answer's stream in, axio events out (``wire/chat_stream.py``, ``wire/responses_stream.py``)."""
+NOTHING_TO_SEND = "messages: nothing to send (no system prompt and no message with content)"
 
-    def feed(self, chunk: bytes) -> list[StreamEvent]: ...
-    def close(self) -> list[StreamEvent]: ...
+
+def check_arguments(messages: Any, tools: Any, system: Any) -> None:
+    """Refuse arguments of the wrong type before anything is built, naming the argument."""
+    if not isinstance(messages, list):
+        raise ConfigurationError(f"messages must be a list of axio Messages, got {type(messages).__name__}")
+    if not isinstance(tools, list):
+        raise ConfigurationError(f"tools must be a list of axio Tools, got {type(tools).__name__}")
+    if not isinstance(system, str):
+        raise ConfigurationError(f"system must be a string, got {type(system).__name__}")
 
 
 #: Body fields this transport writes itself; ``extra_body`` may not replace them.
@@ -152,24 +159,15 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
 
     def build_payload(self, messages: list[Message], tools: list[Tool[Any]], system: str) -> dict[str, Any]:
         """The request body for one turn; raises :class:`ConfigurationError` for a bad argument."""
-        if not isinstance(messages, list):
-            raise ConfigurationError(f"messages must be a list of axio Messages, got {type(messages).__name__}")
-        if not isinstance(tools, list):
-            raise ConfigurationError(f"tools must be a list of axio Tools, got {type(tools).__name__}")
-        if not isinstance(system, str):
-            raise ConfigurationError(f"system must be a string, got {type(system).__name__}")
+        check_arguments(messages, tools, system)
         wire_messages = chat_messages(messages, system)
         if not wire_messages:
-            raise ConfigurationError("messages: nothing to send (no system prompt and no message with content)")
+            raise ConfigurationError(NOTHING_TO_SEND)
         body: dict[str, Any] = {"model": self.spec.id, "messages": wire_messages, "stream": True}
         if self.include_usage:
             body["stream_options"] = {"include_usage": True}
         if tools:
-            body["tools"] = chat_tools(tools)
-            if self.tool_choice is not None:
-                body["tool_choice"] = self.tool_choice
-            if self.parallel_tool_calls is not None:
-                body["parallel_tool_calls"] = self.parallel_tool_calls
+            self._add_tools(body, chat_tools(tools))
         optional = {
             "temperature": self.temperature,
             "top_p": self.top_p,
@@ -181,6 +179,14 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
         body.update((k, v) for k, v in optional.items() if v is not None)
         body.update(self.extra_body)
         return body
+
+    def _add_tools(self, body: dict[str, Any], declared: list[dict[str, Any]]) -> None:
+        """The declared tools, and how the model may call them, into ``body``."""
+        body["tools"] = declared
+        if self.tool_choice is not None:
+            body["tool_choice"] = self.tool_choice
+        if self.parallel_tool_calls is not None:
+            body["parallel_tool_calls"] = self.parallel_tool_calls
 
     def stream(self, messages: list[Message], tools: list[Tool[Any]], system: str) -> AsyncIterator[StreamEvent]:
         """Stream one turn. Arguments are checked now, before anything is sent."""

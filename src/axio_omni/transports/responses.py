@@ -26,7 +26,7 @@ from ..retry import Repeat
 from ..rules import Choice, Flag, JsonMap, Text
 from ..wire.responses_request import response_input, response_tools
 from ..wire.responses_stream import ResponsesStreamDecoder
-from .chat import OpenAITransport
+from .chat import NOTHING_TO_SEND, OpenAITransport, check_arguments
 
 __all__ = ["OpenAIResponsesTransport"]
 
@@ -90,22 +90,15 @@ class OpenAIResponsesTransport(OpenAITransport):
         self, messages: list[Message], tools: list[Tool[Any]], system: str
     ) -> tuple[dict[str, Any], tuple[int, str] | None]:
         """The body, and what to remember of this turn for chaining (messages sent, their digest)."""
-        if not isinstance(messages, list):
-            raise ConfigurationError(f"messages must be a list of axio Messages, got {type(messages).__name__}")
-        if not isinstance(system, str):
-            raise ConfigurationError(f"system must be a string, got {type(system).__name__}")
+        check_arguments(messages, tools, system)
         items = response_input(messages)
         body: dict[str, Any] = {"model": self.spec.id, "input": items, "stream": True, "store": self.store}
         if system:
             body["instructions"] = system
         if not items and not system:
-            raise ConfigurationError("messages: nothing to send (no system prompt and no message with content)")
+            raise ConfigurationError(NOTHING_TO_SEND)
         if tools:
-            body["tools"] = response_tools(tools)
-            if self.tool_choice is not None:
-                body["tool_choice"] = self.tool_choice
-            if self.parallel_tool_calls is not None:
-                body["parallel_tool_calls"] = self.parallel_tool_calls
+            self._add_tools(body, response_tools(tools))
         optional = {"temperature": self.temperature, "top_p": self.top_p, "max_output_tokens": self.max_tokens}
         body.update((k, v) for k, v in optional.items() if v is not None)
         reasons = Capability.reasoning in self.spec.capabilities

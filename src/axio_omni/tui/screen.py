@@ -19,7 +19,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from ..app_form import COMMON, FormField, check_form, field_named, form_fields, form_values
 from ..errors import ConfigurationError
 
-__all__ = ["TransportSettingsScreen"]
+__all__ = ["TransportSettingsScreen", "settings_screen"]
 
 
 class TransportSettingsScreen(ModalScreen[dict[str, str] | None]):
@@ -106,6 +106,17 @@ class TransportSettingsScreen(ModalScreen[dict[str, str] | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def settings_screen(
+    name: str, transport: type[Any], title: str, own: tuple[str, ...] = (), common: tuple[str, ...] = COMMON
+) -> type[TransportSettingsScreen]:
+    """A settings screen class for ``transport`` (what an ``axio.transport.settings`` entry point names)."""
+    attributes = {"transport": transport, "title_text": title, "own": own, "common": common}
+    screen = type(name, (TransportSettingsScreen,), attributes)
+    screen.__module__ = "axio_omni.tui"
+    screen.__doc__ = f"axio-tui's settings screen for {transport.__name__}."
+    return screen
 
 
 def _widget(f: FormField, value: str) -> Input | Select[str]:

@@ -48,7 +48,7 @@ from axio.types import StopReason, Usage, stop_reason_from
 from ..errors import InBandError, MalformedResponseError, StreamCutError
 from .chat_values import STOP_REASONS, citations, in_band_error, read_usage, text_delta, tool_input_delta
 from .chunk_template import ARGUMENTS, TEXT, ChunkTemplate, arguments_only, text_only
-from .sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEEvent
+from .sse import DEFAULT_MAX_EVENT_BYTES, SSEEvent, StreamDecoder
 from .think import ThinkSplitter
 
 __all__ = ["ChatStreamDecoder", "ChatStreamReader"]
@@ -341,30 +341,13 @@ class ChatStreamReader:
         return out
 
 
-class ChatStreamDecoder:
+class ChatStreamDecoder(StreamDecoder):
     """Bytes of an SSE chat stream in, axio events out: ``feed(chunk)``, then ``close()``."""
 
-    __slots__ = ("sse", "reader")
+    __slots__ = ()
+    reader: ChatStreamReader
 
     def __init__(
         self, *, think_tags: bool = True, templates: bool = True, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
     ) -> None:
-        self.sse = SSEDecoder(max_event_bytes=max_event_bytes)
-        self.reader = ChatStreamReader(think_tags=think_tags, templates=templates)
-
-    def feed(self, chunk: bytes) -> list[StreamEvent]:
-        reader = self.reader
-        events = self.sse.decode(chunk)
-        if len(events) == 1:
-            return reader.feed_event(events[0])
-        out: list[StreamEvent] = []
-        for event in events:
-            out.extend(reader.feed_event(event))
-        return out
-
-    def close(self) -> list[StreamEvent]:
-        out: list[StreamEvent] = []
-        for event in self.sse.decode(b"", final=True):
-            out.extend(self.reader.feed_event(event))
-        out.extend(self.reader.close())
-        return out
+        super().__init__(ChatStreamReader(think_tags=think_tags, templates=templates), max_event_bytes=max_event_bytes)

@@ -43,7 +43,7 @@ from axio.types import StopReason, Usage
 
 from ..errors import InBandError, MalformedResponseError, StreamCutError
 from .responses_request import PROVIDER
-from .sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEEvent
+from .sse import DEFAULT_MAX_EVENT_BYTES, SSEEvent, StreamDecoder
 
 __all__ = ["ResponsesStreamDecoder", "ResponsesStreamReader", "read_response_usage"]
 
@@ -249,28 +249,11 @@ class ResponsesStreamReader:
         raise _error(data.get("error", data), "mid-stream")
 
 
-class ResponsesStreamDecoder:
+class ResponsesStreamDecoder(StreamDecoder):
     """Bytes of a Responses SSE stream in, axio events out: ``feed(chunk)``, then ``close()``."""
 
-    __slots__ = ("sse", "reader")
+    __slots__ = ()
+    reader: ResponsesStreamReader
 
     def __init__(self, *, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
-        self.sse = SSEDecoder(max_event_bytes=max_event_bytes)
-        self.reader = ResponsesStreamReader()
-
-    def feed(self, chunk: bytes) -> list[StreamEvent]:
-        reader = self.reader
-        events = self.sse.decode(chunk)
-        if len(events) == 1:
-            return reader.feed_event(events[0])
-        out: list[StreamEvent] = []
-        for event in events:
-            out.extend(reader.feed_event(event))
-        return out
-
-    def close(self) -> list[StreamEvent]:
-        out: list[StreamEvent] = []
-        for event in self.sse.decode(b"", final=True):
-            out.extend(self.reader.feed_event(event))
-        out.extend(self.reader.close())
-        return out
+        super().__init__(ResponsesStreamReader(), max_event_bytes=max_event_bytes)

@@ -17,11 +17,11 @@ a cut one.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from ..errors import MalformedResponseError
 
-__all__ = ["DEFAULT_MAX_EVENT_BYTES", "SSEDecoder", "SSEError", "SSEEvent"]
+__all__ = ["DEFAULT_MAX_EVENT_BYTES", "EventReader", "SSEDecoder", "SSEError", "SSEEvent", "StreamDecoder"]
 
 #: Builds an SSEEvent without the named tuple's Python-level __new__ (half the cost, per chunk).
 _new = tuple.__new__
@@ -150,3 +150,40 @@ class SSEDecoder:
         if self._size > self.max_event_bytes:
             raise SSEError(f"an event exceeds max_event_bytes={self.max_event_bytes}")
         self._data.append(value)
+
+
+class EventReader(Protocol):
+    """Reads one endpoint's SSE events: a list of axio events for each, more at the end."""
+
+    def feed_event(self, event: SSEEvent) -> list[Any]: ...
+    def close(self) -> list[Any]: ...
+
+
+class StreamDecoder:
+    """Bytes of an SSE stream in, a reader's events out: ``feed(chunk)``, then ``close()``.
+
+    Each endpoint's decoder is this with its own ``reader`` (chat chunks, Responses events).
+    """
+
+    __slots__ = ("sse", "reader")
+
+    def __init__(self, reader: EventReader, *, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
+        self.sse = SSEDecoder(max_event_bytes=max_event_bytes)
+        self.reader = reader
+
+    def feed(self, chunk: bytes) -> list[Any]:
+        reader = self.reader
+        events = self.sse.decode(chunk)
+        if len(events) == 1:
+            return reader.feed_event(events[0])
+        out: list[Any] = []
+        for event in events:
+            out.extend(reader.feed_event(event))
+        return out
+
+    def close(self) -> list[Any]:
+        out: list[Any] = []
+        for event in self.sse.decode(b"", final=True):
+            out.extend(self.reader.feed_event(event))
+        out.extend(self.reader.close())
+        return out
