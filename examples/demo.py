@@ -1,5 +1,6 @@
 """The offline demo against the emulator: an axio Agent with a tool streaming through OpenAITransport,
-a small retrieval step through OpenAIEmbeddingTransport, a spoken round trip (TTS to a WAV
+the same question to a reasoning model over the Responses API, a small retrieval step through
+OpenAIEmbeddingTransport, a spoken round trip (TTS to a WAV
 file, then STT back), an image and a short video written to files, and a realtime voice turn (``voice_loop.py``:
 a 16 kHz question in, a tool call, the reply's transcript as it streams and its audio to a WAV file).
 
@@ -16,13 +17,14 @@ from pathlib import Path
 import numpy as np
 from axio.agent import Agent
 from axio.context import MemoryContextStore
-from axio.events import IterationStart, SessionEndEvent, TextDelta, ToolResult, ToolUseStart
+from axio.events import IterationStart, ReasoningDelta, SessionEndEvent, TextDelta, ToolResult, ToolUseStart
 from axio.tool import Tool
 from voice_loop import main as voice_turn
 
 from axio_omni import (
     OpenAIEmbeddingTransport,
     OpenAIImageTransport,
+    OpenAIResponsesTransport,
     OpenAISTTTransport,
     OpenAITransport,
     OpenAITTSTransport,
@@ -66,6 +68,7 @@ async def main() -> None:
                         f"\n\nstop: {reason.value}; usage: {usage.input_tokens} input + "
                         f"{usage.output_tokens} output = {usage.total_tokens} tokens\n"
                     )
+        await reasoning_turn(OpenAIResponsesTransport(base_url=emu.base_url, model="o4-mini", pool=pool), weather)
         await retrieve(OpenAIEmbeddingTransport(base_url=emu.base_url, pool=pool))
         await round_trip(
             OpenAITTSTransport(base_url=emu.base_url, response_format="wav", pool=pool),
@@ -75,6 +78,26 @@ async def main() -> None:
         await movie(OpenAIVideoTransport(base_url=emu.base_url, poll=PollPolicy(interval=0.1), pool=pool))
     say("\nrealtime> a spoken question at 16 kHz from examples/data/question-16k.wav")
     await voice_turn(say)
+
+
+async def reasoning_turn(transport: OpenAIResponsesTransport, weather: Tool[object]) -> None:
+    """The same question through /v1/responses with a reasoning model: its reasoning summary streams,
+    and its encrypted reasoning goes back with the tool's result (store is off)."""
+    say("\nresponses> the same question to o4-mini over /v1/responses\n")
+    agent = Agent(system="You are a helpful assistant.", transport=transport, tools=[weather])
+    thinking = False
+    async for event in agent.run_stream("What is the weather in Rome? Use get_weather.", MemoryContextStore()):
+        match event:
+            case ReasoningDelta(delta=delta):
+                say(delta if thinking else f"  (reasoning) {delta}")
+                thinking = True
+            case TextDelta(delta=delta):
+                say(("\n  assistant> " if thinking else "") + delta)
+                thinking = False
+            case ToolResult(name=name, content=content):
+                say(f"\n  tool {name} -> {content!r}\n")
+                thinking = False
+    say("\n")
 
 
 DOCUMENTS = [

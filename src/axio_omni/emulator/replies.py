@@ -19,13 +19,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Reply", "ToolCall", "arguments_for", "count_tokens", "reply_to"]
+__all__ = ["STAMP", "Reply", "ToolCall", "arguments_for", "count_tokens", "reply_to"]
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _QUOTED = re.compile(r"[\"“']([^\"”']{1,80})[\"”']")
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-zA-Z]+(?:\s[A-Z][a-zA-Z]+)*)")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
-_STAMP = re.compile(r"^\s*\[[^\]]{0,40}\]\s*")
+STAMP = re.compile(r"^\s*\[[^\]]{0,40}\]\s*")
 _ASKS_FOR_TOOL = re.compile(r"\b(use|call|run|invoke)\b.*\btools?\b|\btools?\b.*\b(use|call)\b", re.I | re.S)
 
 
@@ -156,7 +156,7 @@ def reply_to(request: Mapping[str, Any]) -> Reply:
             )
         return _text_reply(" ".join(reversed(results)), prompt_tokens)
     # axio's Agent stamps each user message with "[2026-01-01 12:00:00 UTC] "; it is not the question.
-    prompt = _STAMP.sub("", _text_of(last.get("content")), count=1)
+    prompt = STAMP.sub("", _text_of(last.get("content")), count=1)
     tools = request.get("tools") or []
     wanted = _wanted_tools(tools, prompt, request.get("tool_choice"))
     if not request.get("parallel_tool_calls", True):

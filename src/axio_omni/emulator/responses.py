@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .replies import Reply, count_tokens, reply_to
+from .replies import STAMP, Reply, count_tokens, reply_to
 from .responses_input import REASONING_MODELS, InputError, chat_body, reasoning_token
 from .shapes import error_response
 from .state import CALL, STATE, Call
@@ -68,10 +68,19 @@ class _Events:
         return {"type": kind, "sequence_number": self.n, **fields}
 
 
-def _reasoning(ev: _Events, at: int, prompt: str, body: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+def _thought(chat: Mapping[str, Any]) -> str:
+    """What the emulated model "thinks" before answering: about the question, or the tool's answer."""
+    last = chat["messages"][-1]
+    if last["role"] == "tool":
+        return "The tool has answered; now to put its result into words."
+    question = STAMP.sub("", str(last.get("content") or ""), count=1)
+    return f"The user asks: {question[:80].rstrip('.')}. Is there a tool for this, or can I answer directly?"
+
+
+def _reasoning(ev: _Events, at: int, thought: str, body: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
     ident = _id("rs")
     asked = (body.get("reasoning") or {}).get("summary") if isinstance(body.get("reasoning"), Mapping) else None
-    summary = f"Working out how to answer: {prompt[:60]}" if asked else ""
+    summary = thought if asked else ""
     item: dict[str, Any] = {"type": "reasoning", "id": ident, "summary": []}
     yield ev("response.output_item.added", output_index=at, item=item)
     if summary:
@@ -154,9 +163,9 @@ def answer_events(body: Mapping[str, Any], chat: Mapping[str, Any], ident: str) 
     output: list[Any] = []
     reasoning = 0
     if str(body["model"]).startswith(REASONING_MODELS):
-        prompt = next((m["content"] for m in reversed(chat["messages"]) if m["role"] == "user"), "")
-        events += _reasoning(ev, 0, str(prompt), body)
-        reasoning = 8 + count_tokens(str(prompt))
+        thought = _thought(chat)
+        events += _reasoning(ev, 0, thought, body)
+        reasoning = 8 + count_tokens(thought)
     at = len([e for e in events if e["type"] == "response.output_item.done"])
     events += _calls(ev, at, reply) if reply.tool_calls else _message(ev, at, reply)
     output = [e["item"] for e in events if e["type"] == "response.output_item.done"]
