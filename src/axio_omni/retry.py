@@ -41,6 +41,7 @@ from email.utils import parsedate_to_datetime
 from .errors import (
     APIStatusError,
     APITimeoutError,
+    ConfigurationError,
     OmniError,
     Phase,
     RetryWaitTooLongError,
@@ -54,6 +55,7 @@ from .timeouts import Budget
 __all__ = [
     "Repeat",
     "RetryPolicy",
+    "RetryThrottle",
     "call_with_retry",
     "may_repeat",
     "parse_retry_after",
@@ -268,3 +270,36 @@ def _out_of_time(what: str, bound: str, tries: int, last: OmniError | None) -> A
     if last is not None:
         error.__cause__ = last
     return error
+
+
+@dataclass(slots=True)
+class RetryThrottle:
+    """gRPC's retry throttling (a token bucket shared by every call to one server): each failure
+    takes a token, each success gives back ``token_ratio``, and retries are allowed only while more
+    than half of ``max_tokens`` remain. When most recent calls fail, retries stop, so a dying
+    server gets its callers' load, not ``1 + max_retries`` times it.
+
+    Not wired into ``call_with_retry`` yet (issue 12 is in progress).
+    """
+
+    max_tokens: float = 10.0
+    token_ratio: float = 0.1
+    tokens: float = -1.0  # set to max_tokens on creation
+
+    def __post_init__(self) -> None:
+        if not self.max_tokens > 0 or not self.token_ratio > 0:
+            raise ConfigurationError(
+                f"RetryThrottle needs max_tokens and token_ratio above 0, got {self.max_tokens}, {self.token_ratio}"
+            )
+        if self.tokens < 0:
+            self.tokens = self.max_tokens
+
+    def succeeded(self) -> None:
+        self.tokens = min(self.max_tokens, self.tokens + self.token_ratio)
+
+    def failed(self) -> None:
+        self.tokens = max(0.0, self.tokens - 1.0)
+
+    @property
+    def allows_retry(self) -> bool:
+        return self.tokens > self.max_tokens / 2
