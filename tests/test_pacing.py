@@ -164,12 +164,13 @@ def test_a_bucket_that_never_refills_says_so() -> None:
 
 def test_the_retry_throttle_stops_retries_when_most_calls_fail_and_recovers() -> None:
     throttle = RetryThrottle(max_tokens=10, token_ratio=0.5)
-    assert throttle.allows_retry
+    seen = [throttle.allows_retry]
     for _ in range(5):
         throttle.failed()
-    assert not throttle.allows_retry  # 5 of 10 left: not more than half
+    seen.append(throttle.allows_retry)  # 5 of 10 left: not more than half
     throttle.succeeded()
-    assert throttle.allows_retry
+    seen.append(throttle.allows_retry)
+    assert seen == [True, False, True]
     for _ in range(100):
         throttle.succeeded()
     assert throttle.tokens == 10
