@@ -62,7 +62,11 @@ class Bucket:
         if window.remaining is not None:
             self.level, self.at = window.remaining - pending, now
         if window.reset is not None and window.reset > 0 and window.remaining is not None:
-            self.rate = max(self.rate, (self.capacity - window.remaining) / window.reset)
+            # ``remaining`` is a whole number below the server's own level, so the used part it
+            # implies is up to one too many: one less keeps the estimated refill from running fast.
+            used = self.capacity - window.remaining - 1
+            if used > 0:
+                self.rate = used / window.reset
 
 
 @dataclass(slots=True)

@@ -225,12 +225,14 @@ async def call_with_retry[T](
     clock: Callable[[], float] = time.monotonic,
     rand: Callable[[], float] = random.random,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    throttle: RetryThrottle | None = None,
 ) -> T:
     """Run ``attempt(seconds_left)`` until it returns, repeating as :func:`may_repeat` and ``policy`` allow.
 
     ``attempt`` gets the seconds left before the deadline or the call's budget (None for neither)
     and must bound its wait for the response by them. Only :class:`OmniError` is caught; anything
-    else is a bug and propagates. The error raised carries ``attempts``.
+    else is a bug and propagates. The error raised carries ``attempts``. A ``throttle`` shared by
+    the calls to one account counts their outcomes and withholds retries while most fail.
     """
     started = clock()
     tries = 0
@@ -241,11 +243,16 @@ async def call_with_retry[T](
             raise _out_of_time(what, _bound(policy, budget, by_budget), tries, last)
         tries += 1
         try:
-            return await attempt(left)
+            result = await attempt(left)
         except OmniError as error:
             last = error
             error.attempts = tries
+            if throttle is not None and error.status != 400:
+                throttle.failed()
             if not may_repeat(repeat, error, error.phase):
+                raise
+            if throttle is not None and not throttle.allows_retry:
+                log.warning("%s failed (%s); not retried: most recent calls to this server failed", what, error)
                 raise
             delay = policy.delay_for(error, tries, rand())
             if delay is None:
@@ -256,6 +263,10 @@ async def call_with_retry[T](
                 raise _out_of_time(what, _bound(policy, budget, by_budget), tries, error) from error
             log.warning("%s failed (%s); retry %d/%d in %.2fs", what, error, tries, policy.max_retries, delay)
             await sleep(delay)
+        else:
+            if throttle is not None:
+                throttle.succeeded()
+            return result
 
 
 def _out_of_time(what: str, bound: str, tries: int, last: OmniError | None) -> APITimeoutError:

@@ -101,6 +101,11 @@ async def _middleware(
         if keyed and state.api_key is not None and request.headers.get("Authorization") != f"Bearer {state.api_key}":
             await request.read()  # as real servers do: the body is read (or the connection closed) first
             return error_response(401, "Incorrect API key provided.", code="invalid_api_key")
+        if state.quota is not None and not state.quota.admit(state.clock.now()):
+            await request.read()
+            message = f"Rate limit reached for requests: limit {state.quota.limit}, used {state.quota.limit}."
+            headers = state.quota.headers(state.clock.now())
+            return error_response(429, message, type="requests", code="rate_limit_exceeded", headers=headers)
         try:
             fault = state.faults.take(request.path, request.headers.get(FAULT_HEADER)) or _NO_FAULT
         except ValueError as exc:
@@ -177,7 +182,11 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
 
 
 async def _on_prepare(request: web.Request, response: web.StreamResponse) -> None:
-    """``connection_close``: the answer says ``Connection: close`` and the server closes after it."""
+    """Every answer carries the quota's headers when there is one; ``connection_close``: the answer
+    says ``Connection: close`` and the server closes after it."""
+    state = request.app[STATE]
+    if state.quota is not None and "x-ratelimit-limit-requests" not in response.headers:
+        response.headers.update(state.quota.headers(state.clock.now()))
     call = request.get(CALL)
     if isinstance(call, Call) and call.fault.stream.connection_close:
         response.force_close()

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from .clock import Clock, RealClock
 from .faults import Fault, FaultQueue
+from .quota import Quota
 
 __all__ = ["CALL", "EMBEDDING_LIMITS", "STATE", "Call", "EmbeddingLimits", "EmulatorState", "RecordedRequest"]
 
@@ -53,6 +54,8 @@ class EmulatorState:
     image_files: dict[str, tuple[bytes, float]] = field(default_factory=dict)
     #: Seconds an image URL stays valid, on the emulator's clock.
     image_url_ttl: float = 3600.0
+    #: A requests-per-window limit with OpenAI's headers and 429s (``quota.py``); None: no limit.
+    quota: Quota | None = None
     #: Conversations of stored responses, by response id, for ``previous_response_id``.
     conversations: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: The clock scripted delays and stalls wait on; a ``ManualClock`` lets a test move it.

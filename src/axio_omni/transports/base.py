@@ -20,6 +20,7 @@ from ..errors import ConfigurationError, register_secret
 from ..fields import check_setting, check_settings, setting
 from ..hosts import needs_key
 from ..pool import TransportPool, default_pool
+from ..ratelimit import RateLimiter, RateLimits, limiter_for
 from ..retry import Repeat, RetryPolicy
 from ..rules import Choice, Instance, Nested, StringMap, Text, Url
 from ..serial import Serializable
@@ -79,8 +80,14 @@ class HTTPTransport(AppPlugin, Serializable):
     query: Mapping[str, str] = setting(default_factory=dict, rule=StringMap())
     timeouts: Timeouts = setting(default_factory=Timeouts, rule=Nested(Timeouts))
     retry: RetryPolicy = setting(default_factory=RetryPolicy, rule=Nested(RetryPolicy))
+    #: Pacing under the account's rate limits: static ``rpm``/``tpm``, and the server's own headers.
+    rate_limit: RateLimits = setting(default_factory=RateLimits, rule=Nested(RateLimits))
     pool: TransportPool | None = setting(None, Instance(TransportPool), runtime=True)
     session: aiohttp.ClientSession | None = setting(None, Instance(aiohttp.ClientSession), runtime=True)
+    #: The account's shared limiter, by what it was looked up with (looked up once, not per request).
+    _limiter: tuple[tuple[Any, ...], RateLimiter | None] | None = field(
+        default=None, init=False, repr=False, compare=False, metadata={"runtime": True}
+    )
     #: Request headers already built, by everything they depend on: built once, not per request.
     _header_cache: dict[tuple[Any, ...], dict[str, str]] = field(
         default_factory=dict, init=False, repr=False, compare=False, metadata={"runtime": True}
@@ -136,9 +143,20 @@ class HTTPTransport(AppPlugin, Serializable):
         if json_body is not None:
             content_type = "application/json"
             body = dumps(json_body)
-        return Request(
-            method, self._url(path), self._headers(key, accept, content_type), body, repeat, self.timeouts, what
-        )
+        headers = self._headers(key, accept, content_type)
+        return Request(method, self._url(path), headers, body, repeat, self.timeouts, what, self._pace(key, body))
+
+    def _pace(self, key: str | None, body: Any) -> tuple[RateLimiter, float] | None:
+        """The account's limiter and this request's estimated tokens (a JSON body's bytes / 4)."""
+        looked_up = (key, self.base_url, self.rate_limit)
+        cached = self._limiter
+        if cached is None or cached[0] != looked_up:
+            cached = (looked_up, limiter_for(self.base_url, key, self.rate_limit))
+            object.__setattr__(self, "_limiter", cached)
+        limiter = cached[1]
+        if limiter is None:
+            return None
+        return limiter, len(body) / 4 if isinstance(body, bytes) else 0.0
 
     def _headers(self, key: str | None, accept: str | None, content_type: str | None) -> dict[str, str]:
         """The headers of a request (never mutated by the caller), built once per distinct set of inputs."""

@@ -38,6 +38,7 @@ from ..errors import (
 from ..retry import RetryPolicy, call_with_retry, parse_retry_after, parse_should_retry
 from ..timeouts import Budget, Timeouts
 from ..wire.error_body import error_for_status
+from ..wire.rate_limits import read_rate_headers
 from .request import Request
 
 __all__ = ["Body", "finish", "open_response", "read_all", "read_chunk", "status_error", "translate"]
@@ -94,6 +95,20 @@ def status_error(status: int, headers: Mapping[str, str], body: bytes) -> OmniEr
 
 
 async def _send_once(session: aiohttp.ClientSession, req: Request, left: float | None) -> aiohttp.ClientResponse:
+    if req.pace is None:
+        return await _send(session, req, left)
+    limiter, tokens = req.pace
+    await limiter.acquire(tokens)
+    try:
+        resp = await _send(session, req, left)
+    except OmniError as error:
+        limiter.settle(tokens, getattr(error, "rate_headers", None))
+        raise
+    limiter.settle(tokens, read_rate_headers(resp.headers) if limiter.follow_headers else None)
+    return resp
+
+
+async def _send(session: aiohttp.ClientSession, req: Request, left: float | None) -> aiohttp.ClientResponse:
     # raise_for_status=False: a caller's own session may raise on errors, which would hide the body.
     sending = session.request(
         req.method,
@@ -126,7 +141,11 @@ async def _send_once(session: aiohttp.ClientSession, req: Request, left: float |
         body = b""
     finally:
         resp.release()
-    raise status_error(resp.status, resp.headers, body)
+    error = status_error(resp.status, resp.headers, body)
+    if req.pace is not None:
+        # A refusal (a 429 above all) carries the server's count too.
+        error.rate_headers = read_rate_headers(resp.headers)
+    raise error
 
 
 async def open_response(
@@ -138,7 +157,8 @@ async def open_response(
     async def attempt(left: float | None) -> aiohttp.ClientResponse:
         return await _send_once(session, req, left)
 
-    resp = await call_with_retry(policy, attempt, repeat=req.repeat, what=req.what, budget=budget)
+    throttle = req.pace[0].throttle if req.pace is not None else None
+    resp = await call_with_retry(policy, attempt, repeat=req.repeat, what=req.what, budget=budget, throttle=throttle)
     if resp.headers.get("Server", "").startswith("llama.cpp"):
         # llama.cpp's server closes the connection right after every streamed response while
         # announcing ``Keep-Alive: timeout=5``; pooled, it would take the next request into the void.
@@ -208,4 +228,5 @@ async def read_all(
         finally:
             resp.release()
 
-    return await call_with_retry(policy, attempt, repeat=req.repeat, what=req.what, budget=budget)
+    throttle = req.pace[0].throttle if req.pace is not None else None
+    return await call_with_retry(policy, attempt, repeat=req.repeat, what=req.what, budget=budget, throttle=throttle)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal, NamedTuple
 from urllib.parse import urlencode
 
+from ..ratelimit import RateLimiter
 from ..retry import Repeat
 from ..timeouts import Timeouts
 
@@ -74,3 +75,6 @@ class Request(NamedTuple):
     timeouts: Timeouts
     #: How errors and log lines name it: ``chat completion (gpt-4.1-mini)``.
     what: str
+    #: The account's shared rate limiter (``ratelimit.py``) and the tokens this request is estimated
+    #: to cost, when requests are paced.
+    pace: tuple[RateLimiter, float] | None = None

@@ -1,0 +1,101 @@
+"""Client-side rate limiting shared by every transport that speaks to one account on one server.
+
+:class:`RateLimits` are a transport's settings: static limits (``rpm``, ``tpm``) for servers that
+send no headers, and whether to follow the ``x-ratelimit-*`` headers the server sends (on by
+default). :func:`limiter_for` gives the one :class:`RateLimiter` of an account (the server's
+address and a digest of the key, never the key), shared by every transport in the process, so
+that ten transports against one account draw from one budget instead of each from its own.
+
+The limiter books each request before it is sent (``acquire``: the wait the pacer computes, so a
+bulk job runs just under the limit instead of into 429s) and reads the answer's headers after
+(``settle``); the :class:`~axio_omni.retry.RetryThrottle` beside it withholds retries while most
+recent calls fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from .fields import check_settings, setting
+from .pacing import Pacer
+from .retry import RetryThrottle
+from .rules import Flag, Number
+from .serial import Serializable
+from .wire.rate_limits import RateHeaders
+
+__all__ = ["RateLimiter", "RateLimits", "limiter_for"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RateLimits(Serializable):
+    """How a transport paces its requests. Unset static limits and ``follow_headers`` off: no pacing."""
+
+    type_name = "rate-limits"
+
+    #: Requests per minute, for a server that sends no ``x-ratelimit-*`` headers.
+    rpm: float | None = setting(None, Number(above=0, optional=True))
+    #: Tokens per minute (estimated from the request), likewise.
+    tpm: float | None = setting(None, Number(above=0, optional=True))
+    #: Pace by the server's own ``x-ratelimit-*`` headers once it sends them.
+    follow_headers: bool = setting(True, Flag())
+    #: Withhold retries while most recent calls to this account fail (gRPC's retry throttling).
+    #: Off by default for now: on, it changes what ``RetryPolicy.max_retries`` promises a caller.
+    throttle_retries: bool = setting(False, Flag())
+
+    def __post_init__(self) -> None:
+        check_settings(self)
+
+
+@dataclass(slots=True, eq=False)
+class RateLimiter:
+    """One account's pacer and retry throttle; ``clock`` and ``sleep`` are injectable for tests."""
+
+    pacer: Pacer
+    follow_headers: bool = True
+    throttle: RetryThrottle | None = None
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    #: Seconds spent waiting for the pacer, all callers together (for benchmarks and logs).
+    waited: float = 0.0
+
+    async def acquire(self, tokens: float) -> None:
+        """Book one request of about ``tokens`` tokens and wait until it may be sent."""
+        wait = self.pacer.reserve(tokens, self.clock())
+        if wait > 0:
+            self.waited += wait
+            await self.sleep(wait)
+
+    def settle(self, tokens: float, headers: RateHeaders | None) -> None:
+        """A booked request was answered, with what its headers said of the limits (None: nothing,
+        or no answer at all)."""
+        self.pacer.answered(tokens)
+        if headers is not None and self.follow_headers:
+            self.pacer.observe(headers, self.clock())
+
+
+_LIMITERS: dict[tuple[str, str, RateLimits], RateLimiter] = {}
+_LOCK = threading.Lock()
+
+
+def limiter_for(base_url: str, key: str | None, limits: RateLimits) -> RateLimiter | None:
+    """The shared limiter of the account ``key`` at ``base_url``'s server (None when ``limits`` ask for
+    no pacing at all). The key itself is not kept: only a digest of it names the account."""
+    if limits.rpm is None and limits.tpm is None and not limits.follow_headers:
+        return None
+    account = hashlib.sha256((key or "").encode()).hexdigest()[:16]
+    name = (urlsplit(base_url).netloc, account, limits)
+    limiter = _LIMITERS.get(name)
+    if limiter is None:
+        with _LOCK:
+            limiter = _LIMITERS.get(name)
+            if limiter is None:
+                pacer = Pacer.static(limits.rpm, limits.tpm, time.monotonic())
+                throttle = RetryThrottle() if limits.throttle_retries else None
+                limiter = _LIMITERS[name] = RateLimiter(pacer, limits.follow_headers, throttle)
+    return limiter
