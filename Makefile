@@ -71,6 +71,7 @@ bench: $(SERVERS)
 	$(PIP) install -e '.[bench]'
 	$(PY) benchmarks/bench_chat.py
 	$(PY) benchmarks/bench_responses.py
+	$(PY) benchmarks/bench_ratelimit.py
 	$(PY) benchmarks/bench_embed.py
 	$(PY) benchmarks/bench_audio.py
 	$(PY) benchmarks/bench_pool.py

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from .embed_cli import add_embed_command, main_embed
 from .emulator import EmulatorState, make_app
+from .emulator.quota import Quota
 
 __all__ = ["main"]
 
@@ -21,15 +22,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to bind, 0 for any free one (default: 8000)")
     serve.add_argument("--api-key", default=None, help="require this bearer key on every request")
+    serve.add_argument(
+        "--quota",
+        default=None,
+        metavar="N/SECONDS",
+        help="a rate limit of N requests per SECONDS, with OpenAI's x-ratelimit-* headers and 429s (e.g. 3000/60)",
+    )
     add_embed_command(commands)
     args = parser.parse_args(argv)
     if args.command == "embed":
         return main_embed(args)
     if args.command == "serve":
-        app = make_app(EmulatorState(api_key=args.api_key))
+        app = make_app(EmulatorState(api_key=args.api_key, quota=_quota(parser, args.quota)))
         print(f"axio-omni emulator on http://{args.host}:{args.port}/v1 (Ctrl-C to stop)", file=sys.stderr, flush=True)
         web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
     return 0
+
+
+def _quota(parser: argparse.ArgumentParser, text: str | None) -> Quota | None:
+    if text is None:
+        return None
+    limit, _, seconds = text.partition("/")
+    try:
+        quota = Quota(limit=int(limit), window=float(seconds or 60))
+    except ValueError:
+        parser.error(f"--quota takes N/SECONDS (like 3000/60), got {text!r}")
+    if quota.limit < 1 or not quota.window > 0:
+        parser.error(f"--quota needs N >= 1 and SECONDS > 0, got {text!r}")
+    return quota
 
 
 if __name__ == "__main__":

@@ -8,8 +8,8 @@ before sending it: bookings are made in order, so concurrent callers queue behin
 instead of all waking at once and bursting. ``observe(headers, now)`` takes the server's word:
 what remains of each window and when it is full again sets the level and the refill rate.
 
-Not wired into the transports yet (issue 12 is in progress): the pool's shared limiter will call
-``reserve`` before each send and ``observe`` after each answer.
+``ratelimit.RateLimiter`` holds one per account and calls ``reserve`` before each send and
+``observe`` after each answer.
 """
 
 from __future__ import annotations

@@ -290,7 +290,8 @@ class RetryThrottle:
     than half of ``max_tokens`` remain. When most recent calls fail, retries stop, so a dying
     server gets its callers' load, not ``1 + max_retries`` times it.
 
-    Not wired into ``call_with_retry`` yet (issue 12 is in progress).
+    ``call_with_retry`` takes one (``throttle=``); ``RateLimits(throttle_retries=True)`` gives each
+    account's limiter one.
     """
 
     max_tokens: float = 10.0
