@@ -92,3 +92,30 @@ async def test_the_throttle_withholds_retries_from_a_dying_server() -> None:
             )
     # The first call spends its retries until the throttle closes (tokens 4 -> 2); later calls get one try each.
     assert calls == 2 + 1 + 1
+
+
+def test_the_emulators_quota_speaks_as_openai_does() -> None:
+    from axio_omni.wire.rate_limits import read_rate_headers
+
+    quota = Quota(limit=3000, window=60.0)
+    assert all(quota.admit(0.0) for _ in range(2000))
+    read = read_rate_headers(quota.headers(0.0))
+    assert read is not None and (read.requests.limit, read.requests.remaining) == (3000, 1000)
+    assert read.requests.reset is not None and abs(read.requests.reset - 40.0) < 1e-3  # 2,000 at 50 a second
+    assert all(quota.admit(0.0) for _ in range(1000)) and not quota.admit(0.0) and quota.refused == 1
+    assert quota.admit(0.02)  # one back after 20 ms
+
+
+def test_serve_takes_a_quota() -> None:
+    import argparse
+
+    from axio_omni.cli import _quota
+
+    parser = argparse.ArgumentParser()
+    quota = _quota(parser, "3000/60")
+    assert quota is not None and (quota.limit, quota.window) == (3000, 60.0)
+    assert _quota(parser, None) is None
+    with pytest.raises(SystemExit):
+        _quota(parser, "fast")
+    with pytest.raises(SystemExit):
+        _quota(parser, "0/60")
