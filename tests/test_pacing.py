@@ -188,3 +188,11 @@ def test_retries_are_withheld_while_failures_outnumber_successes(outcomes: list[
     recent = outcomes[-20:]
     if len(recent) == 20 and recent.count(False) >= 15:
         assert not throttle.allows_retry
+
+
+def test_what_remains_alone_does_not_pace() -> None:
+    """Azure sends x-ratelimit-remaining-* without a limit or a reset: nothing to pace by."""
+    pacer = Pacer()
+    pacer.observe(RateHeaders(Window(None, 119, None), Window(None, 119_000, None)), 0.0)
+    assert pacer.requests is None and pacer.tokens is None
+    assert all(pacer.reserve(100, 0.0) == 0.0 for _ in range(500))

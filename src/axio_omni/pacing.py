@@ -108,12 +108,17 @@ class Pacer:
         self.pending_tokens = max(0.0, self.pending_tokens - tokens)
 
     def observe(self, headers: RateHeaders, now: float) -> None:
-        """Take the server's word on both windows (from an answer's headers)."""
-        if headers.requests.known:
-            if self.requests is None:
-                self.requests = Bucket.per_minute(float(headers.requests.limit or 1), now)
-            self.requests.observe(headers.requests, now, self.pending_requests)
-        if headers.tokens.known:
-            if self.tokens is None:
-                self.tokens = Bucket.per_minute(float(headers.tokens.limit or 1), now)
-            self.tokens.observe(headers.tokens, now, self.pending_tokens)
+        """Take the server's word on both windows (from an answer's headers). A window is used only
+        when it states its limit and what remains of it: what remains alone (Azure sends only that)
+        says nothing of how fast it comes back."""
+        for name, window, pending in (
+            ("requests", headers.requests, float(self.pending_requests)),
+            ("tokens", headers.tokens, self.pending_tokens),
+        ):
+            if window.limit is None or window.limit <= 0 or window.remaining is None:
+                continue
+            bucket = getattr(self, name)
+            if bucket is None:
+                bucket = Bucket.per_minute(float(window.limit), now)
+                setattr(self, name, bucket)
+            bucket.observe(window, now, pending)
