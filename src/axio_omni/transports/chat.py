@@ -20,6 +20,7 @@ from axio.models import ModelRegistry, ModelSpec
 from axio.tool import Tool
 from axio.transport import CompletionTransport
 
+from .. import telemetry
 from ..errors import AuthenticationError, ConfigurationError, MalformedResponseError, OmniError, PermissionDeniedError
 from ..fields import setting
 from ..models import DEFAULT_CHAT_MODEL, catalogued, chat_catalogue, is_chat_model, model_spec
@@ -199,7 +200,18 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
             repeat=Repeat.SAFE,
             what=f"chat completion ({self.spec.id})",
         )
-        return self._stream(request, ChatStreamDecoder(think_tags=self.think_tags))
+        return self._traced(self._stream(request, ChatStreamDecoder(think_tags=self.think_tags)))
+
+    def _traced(self, events: AsyncIterator[StreamEvent]) -> AsyncIterator[StreamEvent]:
+        """``events`` in an OpenTelemetry span when tracing is on (``telemetry.py``), else as they are."""
+        if telemetry.tracer() is None:
+            return events
+        asked = {
+            "gen_ai.request.temperature": self.temperature,
+            "gen_ai.request.top_p": self.top_p,
+            "gen_ai.request.max_tokens": self.max_tokens,
+        }
+        return telemetry.traced_stream(events, "chat", self.spec.id, self.base_url, asked)
 
     async def _stream(self, request: Request, decoder: StreamDecoder) -> AsyncIterator[StreamEvent]:
         """The events of one streamed answer: ``decoder`` reads the endpoint's own stream."""

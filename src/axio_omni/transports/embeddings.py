@@ -18,6 +18,7 @@ import aiohttp
 import numpy as np
 from axio.transport import EmbeddingTransport
 
+from .. import telemetry
 from ..cache import EmbeddingCache, cache_key, open_cache
 from ..errors import ConfigurationError, OmniError
 from ..fields import setting
@@ -99,6 +100,16 @@ class OpenAIEmbeddingTransport(HTTPTransport, EmbeddingTransport):
 
     async def embed_batch(self, texts: Sequence[str], *, progress: Progress | None = None) -> EmbeddingResult:
         """Vectors with the usage, request count and cache hits of this call. Inputs are checked first."""
+        if telemetry.tracer() is None:
+            return await self._embed_batch(texts, progress)
+        asked = {"gen_ai.request.encoding_formats": [self.encoding_format]}
+        with telemetry.traced_call("embeddings", self.model, self.base_url, asked) as span:
+            result = await self._embed_batch(texts, progress)
+            span.set_attribute("gen_ai.usage.input_tokens", result.usage.prompt_tokens)
+            span.set_attribute("axio_omni.requests", result.requests)
+            return result
+
+    async def _embed_batch(self, texts: Sequence[str], progress: Progress | None) -> EmbeddingResult:
         check_inputs(texts)
         self._require_key()
         total = len(texts)

@@ -137,7 +137,7 @@ class OpenAIResponsesTransport(OpenAITransport):
             repeat=Repeat.SAFE,
             what=f"response ({self.spec.id})",
         )
-        return self._chained(self._stream(request, ResponsesStreamDecoder()), pending)
+        return self._traced(self._chained(self._stream(request, ResponsesStreamDecoder()), pending))
 
     async def _chained(
         self, events: AsyncIterator[StreamEvent], pending: tuple[int, str] | None
