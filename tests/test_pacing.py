@@ -196,3 +196,13 @@ def test_what_remains_alone_does_not_pace() -> None:
     pacer.observe(RateHeaders(Window(None, 119, None), Window(None, 119_000, None)), 0.0)
     assert pacer.requests is None and pacer.tokens is None
     assert all(pacer.reserve(100, 0.0) == 0.0 for _ in range(500))
+
+
+def test_only_failures_of_the_server_take_a_retry_token() -> None:
+    from axio_omni.errors import BadRequestError, InternalServerError, Phase
+
+    throttle = RetryThrottle(max_tokens=10)
+    throttle.failed(BadRequestError("bad field", status=400, phase=Phase.RESPONSE_STARTED))
+    assert throttle.tokens == 10  # the caller's mistake says nothing of the server
+    throttle.failed(InternalServerError("down", status=503, phase=Phase.RESPONSE_STARTED))
+    assert throttle.tokens == 9

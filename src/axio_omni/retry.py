@@ -247,14 +247,7 @@ async def call_with_retry[T](
         except OmniError as error:
             last = error
             error.attempts = tries
-            if throttle is not None and error.status != 400:
-                throttle.failed()
-            if not may_repeat(repeat, error, error.phase):
-                raise
-            if throttle is not None and not throttle.allows_retry:
-                log.warning("%s failed (%s); not retried: most recent calls to this server failed", what, error)
-                raise
-            delay = policy.delay_for(error, tries, rand())
+            delay = _retry_delay(policy, repeat, error, tries, rand, throttle, what)
             if delay is None:
                 raise
             left, by_budget = _limit(policy, budget, started, clock())
@@ -267,6 +260,26 @@ async def call_with_retry[T](
             if throttle is not None:
                 throttle.succeeded()
             return result
+
+
+def _retry_delay(
+    policy: RetryPolicy,
+    repeat: Repeat,
+    error: OmniError,
+    tries: int,
+    rand: Callable[[], float],
+    throttle: RetryThrottle | None,
+    what: str,
+) -> float | None:
+    """The wait before sending again after ``error``, or None when it ends the call."""
+    if throttle is not None:
+        throttle.failed(error)
+    if not may_repeat(repeat, error, error.phase):
+        return None
+    if throttle is not None and not throttle.allows_retry:
+        log.warning("%s failed (%s); not retried: most recent calls to this server failed", what, error)
+        return None
+    return policy.delay_for(error, tries, rand())
 
 
 def _out_of_time(what: str, bound: str, tries: int, last: OmniError | None) -> APITimeoutError:
@@ -309,8 +322,11 @@ class RetryThrottle:
     def succeeded(self) -> None:
         self.tokens = min(self.max_tokens, self.tokens + self.token_ratio)
 
-    def failed(self) -> None:
-        self.tokens = max(0.0, self.tokens - 1.0)
+    def failed(self, error: OmniError | None = None) -> None:
+        """A call failed; only a failure that says the server is in trouble (``transient``) counts,
+        not a caller's own mistake (a 400, a refused key)."""
+        if error is None or transient(error):
+            self.tokens = max(0.0, self.tokens - 1.0)
 
     @property
     def allows_retry(self) -> bool:
