@@ -6,8 +6,10 @@ A setting is a dataclass field declared with :func:`setting`::
 
 The one set of rules serves every way a value arrives:
 
-- the constructor: ``__post_init__`` calls :func:`check_settings`, which runs each rule on the value
-  given and stores its normal form (a list of stop words becomes a tuple, a mapping a read-only one);
+- the constructor and later changes: each rule runs on the value given and stores its normal form
+  (a list of stop words becomes a tuple, a mapping a read-only one), as each field is assigned
+  (transports, ``fields.check_setting``) or in ``__post_init__`` (frozen settings,
+  ``fields.check_settings``); a string is parsed first where the rule's values are not strings;
 - ``from_dict``: :meth:`Rule.read` turns JSON into what the constructor takes (an object into a
   nested ``Timeouts``), and the constructor then checks it as above;
 - the command line and saved text configs: :meth:`Rule.parse` reads ``"0.5"``, ``"1024"``, ``"true"``.

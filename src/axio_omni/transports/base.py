@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from ..errors import ConfigurationError, register_secret
-from ..fields import check_setting, check_settings, setting
+from ..fields import check_setting, setting
 from ..hosts import needs_key
 from ..pool import TransportPool, default_pool
 from ..ratelimit import RateLimiter, RateLimits, limiter_for
@@ -97,12 +97,12 @@ class HTTPTransport(AppPlugin, Serializable):
         self._validate_common()
 
     def __setattr__(self, name: str, value: Any) -> None:
-        # A setting changed after construction (axio-repl's ``/temperature 0.7`` assigns it) is
-        # checked and normalised by the same rule as the constructor's value.
+        # Every setting passes its rule here, once: the dataclass constructor assigns each field
+        # through this, and so does a change after construction (axio-repl's ``/temperature 0.7``).
         object.__setattr__(self, name, check_setting(self, name, value))
 
     def _validate_common(self) -> None:
-        check_settings(self)
+        """Checks across settings; each setting alone was checked as it was assigned."""
         if self.pool is not None and self.session is not None:
             raise ConfigurationError(f"{type(self).__name__}: pass pool= or session=, not both")
 
