@@ -89,6 +89,10 @@ class Pacer:
 
     def reserve(self, tokens: float, now: float) -> float:
         """Book one request of about ``tokens`` tokens; the seconds to wait before sending it."""
+        self.pending_requests += 1
+        self.pending_tokens += tokens
+        if self.requests is None and self.tokens is None:
+            return 0.0  # nothing known to pace by (no static limits, no headers yet)
         wait = 0.0
         for bucket, cost in ((self.requests, 1.0), (self.tokens, tokens)):
             if bucket is not None and cost > 0:
@@ -97,8 +101,6 @@ class Pacer:
         for bucket, cost in ((self.requests, 1.0), (self.tokens, tokens)):
             if bucket is not None:
                 bucket.take(min(cost, bucket.capacity), start)
-        self.pending_requests += 1
-        self.pending_tokens += tokens
         return wait
 
     def answered(self, tokens: float) -> None:

@@ -64,11 +64,17 @@ class RateLimiter:
     #: Seconds spent waiting for the pacer, all callers together (for benchmarks and logs).
     waited: float = 0.0
 
-    async def acquire(self, tokens: float) -> None:
-        """Book one request of about ``tokens`` tokens and wait until it may be sent."""
+    def book(self, tokens: float) -> float:
+        """Book one request of about ``tokens`` tokens: the seconds to wait before sending it
+        (synchronous: most bookings wait for nothing, and a coroutine per request would cost more)."""
         wait = self.pacer.reserve(tokens, self.clock())
+        self.waited += wait
+        return wait
+
+    async def acquire(self, tokens: float) -> None:
+        """Book one request and wait until it may be sent."""
+        wait = self.book(tokens)
         if wait > 0:
-            self.waited += wait
             await self.sleep(wait)
 
     def settle(self, tokens: float, headers: RateHeaders | None) -> None:

@@ -98,7 +98,9 @@ async def _send_once(session: aiohttp.ClientSession, req: Request, left: float |
     if req.pace is None:
         return await _send(session, req, left)
     limiter, tokens = req.pace
-    await limiter.acquire(tokens)
+    wait = limiter.book(tokens)
+    if wait > 0:
+        await limiter.sleep(wait)
     try:
         resp = await _send(session, req, left)
     except OmniError as error:

@@ -22,6 +22,10 @@ from dataclasses import dataclass
 
 __all__ = ["RateHeaders", "Window", "parse_duration", "read_rate_headers"]
 
+#: The headers without one of which an answer states no window.
+_ANY = tuple(
+    f"x-ratelimit-{part}-{kind}" for part in ("limit", "remaining", "reset") for kind in ("requests", "tokens")
+)
 _PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(h|ms|us|µs|ns|m|s)")
 _UNIT = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
 
@@ -92,5 +96,7 @@ def read_rate_headers(headers: Mapping[str, str]) -> RateHeaders | None:
     ``headers`` is read case-insensitively when it is aiohttp's multidict; a plain mapping is
     expected in lower case (as HTTP/2 sends them).
     """
+    if not any(name in headers for name in _ANY):
+        return None  # most answers of most servers: nothing to read
     found = RateHeaders(_window(headers, "requests"), _window(headers, "tokens"))
     return found if found.requests.known or found.tokens.known else None
