@@ -17,12 +17,11 @@ import argparse
 import asyncio
 import base64
 import json
-import statistics
 
 import aiohttp
 import numpy as np
 from aiohttp import web
-from measure import wall_and_peak
+from measure import alternating
 from processes import arguments, canned_and_emulator, serve_app
 
 from axio_omni import OpenAIImageTransport, TransportPool
@@ -65,14 +64,11 @@ async def main(args: argparse.Namespace) -> None:
                 )  # fmt: skip
                 return len(await t.generate_images("x", n=count))
 
-        results: dict[str, list[tuple[float, float]]] = {"floor": [], "ours": []}
-        for _ in range(args.rounds):
-            for name, run in (("floor", floor), ("ours", ours)):
-                wall, peak, n = await wall_and_peak(run)
-                assert n == count
-                results[name].append((wall, peak))
-        fw, fp = (statistics.median(r[i] for r in results["floor"]) for i in (0, 1))
-        ow, op = (statistics.median(r[i] for r in results["ours"]) for i in (0, 1))
+        def made_all(n: int) -> None:
+            assert n == count
+
+        medians = await alternating({"floor": floor, "ours": ours}, args.rounds, made_all)
+        (fw, fp), (ow, op) = medians["floor"], medians["ours"]
         print(f"{count} concurrent generations of 4 MB images (b64_json), median of {args.rounds}:")
         print(f"   plain aiohttp + b64decode   {fw:6.2f} s   peak {fp / 2**20:7.1f} MiB")
         print(f"   OpenAIImageTransport        {ow:6.2f} s   peak {op / 2**20:7.1f} MiB")

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import tempfile
 from pathlib import Path
 
 import aiohttp
 import numpy as np
 from aiohttp import web
-from measure import wall_and_peak
+from measure import alternating
 from processes import arguments, canned_and_emulator, serve_app
 
 from axio_omni import OpenAIVideoTransport, PollPolicy
@@ -71,15 +70,12 @@ async def main(args: argparse.Namespace) -> None:
             with target.open("wb") as out:
                 await t.generate_video_to(out, "x")
 
-        results: dict[str, list[tuple[float, float]]] = {"floor": [], "ours": []}
-        for _ in range(args.rounds):
-            for name, run in (("floor", floor), ("ours", ours)):
-                wall, peak, _ = await wall_and_peak(run)
-                results[name].append((wall, peak))
-                assert target.stat().st_size == 200 * 1024 * 1024
+        def wrote_it(_: object) -> None:
+            assert target.stat().st_size == 200 * 1024 * 1024
+
+        medians = await alternating({"floor": floor, "ours": ours}, args.rounds, wrote_it)
+        (fw, fp), (ow, op) = medians["floor"], medians["ours"]
         size = target.stat().st_size / 2**20
-        fw, fp = (statistics.median(r[i] for r in results["floor"]) for i in (0, 1))
-        ow, op = (statistics.median(r[i] for r in results["ours"]) for i in (0, 1))
         print(f"a {size:.0f} MiB video streamed to a file, median of {args.rounds}:")
         print(f"   plain aiohttp to a file          {fw:6.2f} s   peak traced {fp / 2**20:6.2f} MiB")
         print(f"   generate_video_to(file)          {ow:6.2f} s   peak traced {op / 2**20:6.2f} MiB")
