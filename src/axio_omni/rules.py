@@ -31,6 +31,7 @@ __all__ = [
     "Choice",
     "Custom",
     "Flag",
+    "Function",
     "Instance",
     "JsonMap",
     "Nested",
@@ -328,6 +329,22 @@ class Instance(Rule):
 
     def accept(self, value: Any) -> Any:
         if not isinstance(value, self.cls):
+            raise Refused
+        return value
+
+
+class Function(Rule):
+    """A callable (a hook: a progress callback, a token provider), checked, never written or read as
+    JSON; None unless ``optional`` is false."""
+
+    def __init__(self, what: str = "a callable", *, optional: bool = True) -> None:
+        self._what, self.optional = what, optional
+
+    def describe(self) -> str:
+        return self._what
+
+    def accept(self, value: Any) -> Any:
+        if not callable(value):
             raise Refused
         return value
 

@@ -35,7 +35,7 @@ from axio.tool import Tool
 from ..errors import ConfigurationError
 from ..fields import setting
 from ..models import model_spec
-from ..rules import Custom, Flag, Refused, Text, Url
+from ..rules import Custom, Flag, Function, Refused, Text, Url
 from ..transports.base import HTTPTransport
 from ..transports.chat import MODEL, OpenAITransport
 from ..transports.embeddings import OpenAIEmbeddingTransport
@@ -56,12 +56,6 @@ __all__ = [
 
 #: The latest GA data-plane version of the deployment paths.
 AZURE_API_VERSION = "2024-10-21"
-
-
-def _callable(value: Any) -> Any:
-    if value is not None and not callable(value):
-        raise Refused
-    return value
 
 
 def _model(value: Any) -> Any:
@@ -98,7 +92,7 @@ class AzureEndpoint:
     v1: bool = setting(False, Flag())
     #: Entra ID: returns a bearer token for each request (instead of a key).
     token_provider: Callable[[], str] | None = setting(
-        None, Custom("a callable returning an Entra ID token", _callable), runtime=True
+        None, Function("a callable returning an Entra ID token"), runtime=True
     )
 
     def __post_init__(self) -> None:

@@ -36,7 +36,7 @@ from ..errors import (
 from ..fields import setting
 from ..poll import PollPolicy, parse_poll_after, poll_until
 from ..retry import Repeat
-from ..rules import Choice, Custom, Flag, Nested, Number, Refused, Text
+from ..rules import Choice, Flag, Function, Nested, Number, Text
 from ..wire.images import IMAGE_MEDIA_TYPES, image_type, read_images
 from ..wire.videos import VideoJob, read_job, video_seconds, video_size
 from .base import HTTPTransport
@@ -54,12 +54,6 @@ class _Job(NamedTuple):
 
     fields: dict[str, str]
     image: bytes | None
-
-
-def _callable(value: Any) -> Any:
-    if value is not None and not callable(value):
-        raise Refused
-    return value
 
 
 def _form(fields: dict[str, str], image: bytes | None) -> Callable[[], aiohttp.MultipartWriter]:
@@ -98,7 +92,7 @@ class OpenAIVideoTransport(HTTPTransport, VideoGenTransport):
     seed: int | None = setting(None, Number(0, integer=True, optional=True))
     max_concurrency: int = setting(2, Number(1, 16, integer=True))
     #: Called with ``(video_id, progress)`` after every poll.
-    on_progress: Callable[[str, int], None] | None = setting(None, Custom("a callable", _callable), runtime=True)
+    on_progress: Callable[[str, int], None] | None = setting(None, Function(), runtime=True)
 
     def __post_init__(self) -> None:
         self._validate_common()
