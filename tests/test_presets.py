@@ -151,6 +151,8 @@ def test_azure_refuses_an_async_token_provider_and_a_missing_endpoint() -> None:
     t = OmniAzure(endpoint="https://res.openai.azure.com", deployment="d", token_provider=provider)  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="returned an awaitable"):
         t.stream(HI, [], "")
+    with pytest.raises(ConfigurationError, match="token_provider must be a callable returning an Entra ID token"):
+        OmniAzure(endpoint="https://res.openai.azure.com", deployment="d", token_provider="tok")  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="OmniAzure.endpoint must be a http/https URL"):
         OmniAzure(deployment="d")
     with pytest.raises(ConfigurationError, match="OmniAzure.deployment must be a non-empty string"):
