@@ -28,7 +28,7 @@ from axio_omni.describe import format_error
 from axio_omni.emulator import Emulator
 from axio_omni.hosts import is_keyless_host
 from axio_omni.retry import RetryPolicy
-from axio_omni.transports import plugin
+from axio_omni.transports import chat
 
 ALL = (
     OpenAITransport,
@@ -266,7 +266,7 @@ async def test_a_transport_opened_while_the_server_is_down_takes_the_list_when_i
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """No turn needed: the watcher asks again, waiting longer each time, until the server answers."""
-    monkeypatch.setattr(plugin, "WATCH_WAITS", (0.05, 0.1))
+    monkeypatch.setattr(chat, "WATCH_WAITS", (0.05, 0.1))
     port = free_port()
     entry = TransportEntry.from_target("omni", OpenAITransport)
     fast = RetryPolicy(max_retries=0)
@@ -283,7 +283,7 @@ async def test_a_transport_opened_while_the_server_is_down_takes_the_list_when_i
 
 
 async def test_the_watcher_stops_when_the_app_closes_the_transport(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(plugin, "WATCH_WAITS", (0.02,))
+    monkeypatch.setattr(chat, "WATCH_WAITS", (0.02,))
     entry = TransportEntry.from_target("omni", OpenAITransport)
     url = f"http://127.0.0.1:{free_port()}/v1"
     async with entry.open(session=None, base_url=url, retry=RetryPolicy(max_retries=0)) as t:

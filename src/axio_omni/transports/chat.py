@@ -8,7 +8,9 @@ that package's ``to_dict()`` writes.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import itertools
 import logging
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
@@ -57,6 +59,8 @@ def check_arguments(messages: Any, tools: Any, system: Any) -> None:
 
 #: Body fields this transport writes itself; ``extra_body`` may not replace them.
 _OWN_FIELDS = ("messages", "stream", "model")
+#: Seconds between tries of a server that was down when the transport opened, doubling to the last.
+WATCH_WAITS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 #: The model id that means "the first chat model the server lists" (the local presets' default).
 AUTO_MODEL = "auto"
 
@@ -261,6 +265,16 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
             )
             self.models_pending = True
         return self.models
+
+    async def watch_models(self) -> None:
+        """Ask for the model list again, waiting longer each time, until the server answers (what
+        ``open_for_app`` runs while the server that was down at opening stays down)."""
+        for attempt in itertools.count():
+            await asyncio.sleep(WATCH_WAITS[min(attempt, len(WATCH_WAITS) - 1)])
+            await self._refresh_models()
+            if not self.models_pending:
+                log.info("%s: the server answers; model list loaded", self.name)
+                return
 
     async def _refresh_models(self) -> None:
         """The live list, once the server has answered a turn; a failure leaves the catalogue quietly."""

@@ -17,24 +17,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import itertools
-import logging
 import os
 from collections.abc import AsyncIterator, Mapping
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Protocol, Self, runtime_checkable
 
 from ..describe import format_error
 from ..errors import ConfigurationError
 from ..hosts import is_keyless_host
 
-__all__ = ["AppPlugin", "app_settings"]
+__all__ = ["AppPlugin", "ListsModels", "app_settings"]
 
-log = logging.getLogger("axio_omni.plugin")
 
 #: Names the apps use for our settings: axio-repl's ``max_output_tokens`` is our ``max_tokens``.
 ALIASES = {"max_output_tokens": "max_tokens"}
-#: Seconds between tries of a server that was down when the transport opened, doubling to the last.
-WATCH_WAITS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+
+
+@runtime_checkable
+class ListsModels(Protocol):
+    """A transport with a model list from its server (the chat transports)."""
+
+    models_pending: bool
+
+    async def fetch_models(self) -> Any: ...
+    async def watch_models(self) -> None: ...
 
 
 def _field_default(cls: type, name: str) -> Any:
@@ -102,11 +107,11 @@ class AppPlugin:
         build: Any = cls  # a transport dataclass, whose fields app_settings checked
         transport: Self = build(session=session, **app_settings(cls, settings))
         watcher: asyncio.Task[None] | None = None
-        fetch = getattr(transport, "fetch_models", None)
-        if callable(fetch):
-            await fetch()
-            if getattr(transport, "models_pending", False):
-                watcher = asyncio.create_task(transport._watch_models(), name=f"{cls.__name__} model list")
+        lister: object = transport  # a chat transport lists models; the others do not
+        if isinstance(lister, ListsModels):
+            await lister.fetch_models()
+            if lister.models_pending:
+                watcher = asyncio.create_task(lister.watch_models(), name=f"{cls.__name__} model list")
         try:
             yield transport
         finally:
@@ -114,15 +119,3 @@ class AppPlugin:
                 watcher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
-
-    async def _watch_models(self) -> None:
-        """Ask for the model list again, waiting longer each time, until the server answers."""
-        for attempt in itertools.count():
-            await asyncio.sleep(WATCH_WAITS[min(attempt, len(WATCH_WAITS) - 1)])
-            await self._refresh_models()
-            if not getattr(self, "models_pending", False):
-                log.info("%s: the server answers; model list loaded", getattr(self, "name", type(self).__name__))
-                return
-
-    async def _refresh_models(self) -> None:
-        raise NotImplementedError
