@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -20,7 +20,7 @@ from .embeddings import handle_embeddings
 from .faults import FAULT_HEADER, Fault, TransportFault
 from .images import handle_edit, handle_generation, handle_image_file
 from .realtime import handle_realtime
-from .replies import Reply, reply_to
+from .replies import cut_to, reply_to
 from .responses import handle_responses
 from .shapes import completion, error_response
 from .sound import handle_sound
@@ -151,28 +151,13 @@ def _validate_chat(body: Any) -> str | None:
     return None
 
 
-def _limit(reply: Reply, body: Mapping[str, Any]) -> Reply:
-    """The reply cut to ``max_completion_tokens`` / ``max_tokens``, finishing with ``length``."""
-    limit = body.get("max_completion_tokens") or body.get("max_tokens")
-    if not isinstance(limit, int) or reply.tool_calls or len(reply.chunks) <= limit:
-        return reply
-    chunks = reply.chunks[:limit]
-    return Reply(
-        text="".join(chunks),
-        prompt_tokens=reply.prompt_tokens,
-        completion_tokens=limit,
-        finish_reason="length",
-        chunks=chunks,
-    )
-
-
 async def chat_completions(request: web.Request) -> web.StreamResponse:
     call: Call = request[CALL]
     body = call.body
     problem = _validate_chat(body)
     if problem:
         return error_response(400, problem, param="messages" if "messages" in problem else "model")
-    reply = _limit(reply_to(body), body)
+    reply = cut_to(reply_to(body), body.get("max_completion_tokens") or body.get("max_tokens"))
     ident = f"chatcmpl-{uuid.uuid4().hex[:24]}"
     created = int(time.time())
     if not body.get("stream"):

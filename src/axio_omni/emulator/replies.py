@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["STAMP", "Reply", "ToolCall", "arguments_for", "count_tokens", "reply_to"]
+__all__ = ["STAMP", "Reply", "ToolCall", "arguments_for", "count_tokens", "cut_to", "reply_to"]
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _QUOTED = re.compile(r"[\"“']([^\"”']{1,80})[\"”']")
@@ -181,3 +181,18 @@ def reply_to(request: Mapping[str, Any]) -> Reply:
 def _text_reply(text: str, prompt_tokens: int) -> Reply:
     chunks = tuple(re.findall(r"\S+\s*|\s+", text)) or (text,)
     return Reply(text=text, prompt_tokens=prompt_tokens, completion_tokens=count_tokens(text), chunks=chunks)
+
+
+def cut_to(reply: Reply, limit: Any) -> Reply:
+    """``reply`` cut to ``limit`` output tokens (its chunks), finishing with ``length``; a reply of
+    tool calls, or one within the limit, as it is."""
+    if not isinstance(limit, int) or reply.tool_calls or len(reply.chunks) <= limit:
+        return reply
+    chunks = reply.chunks[:limit]
+    return Reply(
+        text="".join(chunks),
+        prompt_tokens=reply.prompt_tokens,
+        completion_tokens=limit,
+        finish_reason="length",
+        chunks=chunks,
+    )

@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .replies import STAMP, Reply, count_tokens, reply_to
+from .replies import STAMP, Reply, count_tokens, cut_to, reply_to
 from .responses_input import REASONING_MODELS, InputError, chat_body, reasoning_token
 from .shapes import error_response
 from .state import CALL, STATE, Call
@@ -147,16 +147,10 @@ def _usage(reply: Reply, reasoning: int) -> dict[str, Any]:
     }
 
 
-def _limited(reply: Reply, limit: Any) -> tuple[Reply, bool]:
-    if not isinstance(limit, int) or reply.tool_calls or len(reply.chunks) <= limit:
-        return reply, False
-    chunks = reply.chunks[:limit]
-    return Reply(text="".join(chunks), prompt_tokens=reply.prompt_tokens, completion_tokens=limit, chunks=chunks), True
-
-
 def answer_events(body: Mapping[str, Any], chat: Mapping[str, Any], ident: str) -> list[dict[str, Any]]:
     """Every event of the answer to ``body`` (read as the chat request ``chat``), in order."""
-    reply, cut = _limited(reply_to(chat), body.get("max_output_tokens"))
+    reply = cut_to(reply_to(chat), body.get("max_output_tokens"))
+    cut = reply.finish_reason == "length"
     ev = _Events()
     created = _response(body, ident, "in_progress", [])
     events = [ev("response.created", response=created), ev("response.in_progress", response=created)]
