@@ -27,7 +27,7 @@ from axio_omni import (
 )
 from axio_omni.emulator import Emulator
 from axio_omni.transports import responses as responses_module
-from axio_omni.wire.responses_request import response_input
+from axio_omni.wire.responses_request import message_items
 
 from ..helpers import DATA, collect, schema_errors
 
@@ -151,7 +151,7 @@ async def test_failures_are_typed(emulator: Emulator) -> None:
         await collect(t.stream(HI, [], ""))
     bad = OpenAIResponsesTransport(base_url=emulator.base_url, model="m", store=True, chain=True, retry=FAST)
     history = [*HI, Message("assistant", [TextBlock("x")]), Message("user", [TextBlock("y")])]
-    bad._last = ("resp_unknown", 1, responses_module._digest(response_input(HI)))
+    bad._last = ("resp_unknown", 1, responses_module._digest(message_items(HI)))
     with pytest.raises(BadRequestError, match="Previous response with id 'resp_unknown' not found") as refused:
         await collect(bad.stream(history, [], ""))
     assert refused.value.param == "previous_response_id" and refused.value.request_id

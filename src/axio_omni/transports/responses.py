@@ -24,7 +24,7 @@ from ..errors import ConfigurationError
 from ..fields import setting
 from ..retry import Repeat
 from ..rules import Choice, Flag, JsonMap, Text
-from ..wire.responses_request import response_input, response_tools
+from ..wire.responses_request import joined_items, message_items, response_tools
 from ..wire.responses_stream import ResponsesStreamDecoder
 from .chat import NOTHING_TO_SEND, OpenAITransport, check_arguments
 
@@ -34,7 +34,7 @@ __all__ = ["OpenAIResponsesTransport"]
 _OWN_FIELDS = ("input", "stream", "model", "instructions", "previous_response_id")
 
 
-def _digest(items: list[dict[str, Any]]) -> str:
+def _digest(items: list[list[dict[str, Any]]]) -> str:
     return hashlib.sha256(json.dumps(items, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -91,7 +91,8 @@ class OpenAIResponsesTransport(OpenAITransport):
     ) -> tuple[dict[str, Any], tuple[int, str] | None]:
         """The body, and what to remember of this turn for chaining (messages sent, their digest)."""
         check_arguments(messages, tools, system)
-        items = response_input(messages)
+        per_message = message_items(messages)
+        items = joined_items(per_message)
         body: dict[str, Any] = {"model": self.spec.id, "input": items, "stream": True, "store": self.store}
         if system:
             body["instructions"] = system
@@ -107,24 +108,23 @@ class OpenAIResponsesTransport(OpenAITransport):
             body["reasoning"] = {k: v for k, v in reasoning.items() if v is not None}
         if reasons and not self.store and self.encrypted_reasoning:
             body["include"] = ["reasoning.encrypted_content"]
-        pending = (len(messages), _digest(items)) if self.chain else None
-        self._continue(body, messages)
+        pending = (len(messages), _digest(per_message)) if self.chain else None
+        self._continue(body, messages, per_message)
         body.update(self.extra_body)
         return body, pending
 
-    def _continue(self, body: dict[str, Any], messages: list[Message]) -> None:
+    def _continue(self, body: dict[str, Any], messages: list[Message], per_message: list[list[dict[str, Any]]]) -> None:
         """With ``chain``: only what follows the last answer, after ``previous_response_id``."""
         last = self._last
         if last is None or not self.chain:
             return
         response_id, answered, digest = last
-        later = messages[answered + 1 :]
-        if len(messages) <= answered or messages[answered].role != "assistant" or not later:
+        if len(messages) <= answered + 1 or messages[answered].role != "assistant":
             return
-        if _digest(response_input(messages[:answered])) != digest:
+        if _digest(per_message[:answered]) != digest:
             return  # the history changed since: send it whole
         body["previous_response_id"] = response_id
-        body["input"] = response_input(later)
+        body["input"] = joined_items(per_message[answered + 1 :])
 
     def stream(self, messages: list[Message], tools: list[Tool[Any]], system: str) -> AsyncIterator[StreamEvent]:
         """Stream one turn. Arguments are checked now, before anything is sent."""

@@ -41,7 +41,7 @@ from axio.tool import Tool
 from ..errors import ConfigurationError
 from .chat_request import chat_messages, chat_tools, data_uri
 
-__all__ = ["PROVIDER", "response_input", "response_tools", "strict_schema"]
+__all__ = ["PROVIDER", "joined_items", "message_items", "response_input", "response_tools", "strict_schema"]
 
 #: The protocol's name on the proofs and items it issues; shared with the Codex transport's turns.
 PROVIDER: Final = "openai"
@@ -119,23 +119,34 @@ def _assistant(msg: Message) -> list[dict[str, Any]]:
     return items
 
 
-def response_input(messages: list[Message]) -> list[dict[str, Any]]:
-    """The ``input`` items for ``messages`` (the system prompt goes in ``instructions``)."""
+def message_items(messages: list[Message]) -> list[list[dict[str, Any]]]:
+    """The ``input`` items of each message, one list per message (a message's items depend on it
+    alone, so a prefix of the conversation maps to a prefix of these)."""
     chat_messages(messages, "")  # the same checks of the messages' shape, naming the bad one
-    items: list[dict[str, Any]] = []
+    out: list[list[dict[str, Any]]] = []
     for i, msg in enumerate(messages):
         if msg.role == "user":
-            items.extend(_user(msg, f"messages[{i}]"))
+            out.append(_user(msg, f"messages[{i}]"))
         elif msg.role == "assistant":
-            items.extend(_assistant(msg))
+            out.append(_assistant(msg))
         else:
             text = "".join(b.text for b in msg.content if isinstance(b, TextBlock))
-            if text:
-                items.append({"type": "message", "role": "system", "content": text})
-    # The API refuses a reasoning item with nothing after it.
+            out.append([{"type": "message", "role": "system", "content": text}] if text else [])
+    return out
+
+
+def joined_items(per_message: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Messages' items as one ``input`` list; a reasoning item with nothing after it is dropped, as
+    the API refuses one."""
+    items = [item for items in per_message for item in items]
     while items and items[-1].get("type") == "reasoning":
         items.pop()
     return items
+
+
+def response_input(messages: list[Message]) -> list[dict[str, Any]]:
+    """The ``input`` items for ``messages`` (the system prompt goes in ``instructions``)."""
+    return joined_items(message_items(messages))
 
 
 def strict_schema(schema: Any) -> bool:
