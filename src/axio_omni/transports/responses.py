@@ -137,16 +137,18 @@ class OpenAIResponsesTransport(OpenAITransport):
             repeat=Repeat.SAFE,
             what=f"response ({self.spec.id})",
         )
-        return self._traced(self._chained(self._stream(request, ResponsesStreamDecoder()), pending))
+        events = self._stream(request, ResponsesStreamDecoder())
+        # Only a chained transport needs the answer's id: others stream without the extra layer.
+        return self._traced(self._chained(events, pending) if pending is not None else events)
 
     async def _chained(
-        self, events: AsyncIterator[StreamEvent], pending: tuple[int, str] | None
+        self, events: AsyncIterator[StreamEvent], pending: tuple[int, str]
     ) -> AsyncIterator[StreamEvent]:
         response_id = None
         async for event in events:
             if isinstance(event, IterationStart):
                 response_id = event.id
             yield event
-        if pending is not None and response_id:
+        if response_id:
             # The answer was read to its end: the next turn may continue from it.
             self._last = (response_id, *pending)

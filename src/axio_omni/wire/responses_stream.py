@@ -101,7 +101,6 @@ class ResponsesStreamReader:
         self._refused = False
         self._called = False
         self._handlers: dict[str, Callable[[dict[str, Any]], list[StreamEvent]]] = {
-            "response.output_text.delta": self._text,
             "response.function_call_arguments.delta": self._arguments,
             "response.reasoning_summary_text.delta": self._reasoning,
             "response.reasoning_text.delta": self._reasoning,
@@ -126,7 +125,11 @@ class ResponsesStreamReader:
             raise MalformedResponseError(f"a stream event is not JSON: {event.data[:200]!r}", body=event.data) from None
         if type(data) is not dict:
             raise MalformedResponseError(f"a stream event is not an object: {event.data[:200]!r}", body=event.data)
-        handler = self._handlers.get(data.get("type") or event.event)
+        kind = data.get("type") or event.event
+        if kind == "response.output_text.delta":  # nearly every event of a stream: no dispatch
+            delta = data.get("delta")
+            return [TextDelta(data.get("output_index", 0), delta)] if type(delta) is str and delta else []
+        handler = self._handlers.get(kind)
         return handler(data) if handler is not None else []
 
     def close(self) -> list[StreamEvent]:
@@ -135,10 +138,6 @@ class ResponsesStreamReader:
         return []
 
     # ── content ─────────────────────────────────────────────────────────────────────────────────
-
-    def _text(self, data: dict[str, Any]) -> list[StreamEvent]:
-        delta = data.get("delta")
-        return [TextDelta(data.get("output_index", 0), delta)] if type(delta) is str and delta else []
 
     def _reasoning(self, data: dict[str, Any]) -> list[StreamEvent]:
         delta = data.get("delta")
