@@ -38,7 +38,7 @@ def spans() -> Iterator[InMemorySpanExporter]:
     telemetry.instrument(provider)
     yield exporter
     telemetry.uninstrument()
-    telemetry._chosen = None  # back to following the global provider
+    telemetry._state = telemetry._State()  # back to following the global providers
 
 
 def attributes(exporter: InMemorySpanExporter) -> list[tuple[str, dict[str, Any]]]:
@@ -100,4 +100,4 @@ async def test_off_unless_a_provider_is_set_or_instrument_is_called(
         await collect(OpenAITransport(base_url=emulator.base_url, model="emulator-1").stream(HI, [], ""))
         assert len(exporter.get_finished_spans()) == 1
     finally:
-        telemetry._tracer, telemetry._chosen = None, None
+        telemetry._state = telemetry._State()

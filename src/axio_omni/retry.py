@@ -226,6 +226,7 @@ async def call_with_retry[T](
     rand: Callable[[], float] = random.random,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     throttle: RetryThrottle | None = None,
+    on_retry: Callable[[OmniError, int, float], None] | None = None,
 ) -> T:
     """Run ``attempt(seconds_left)`` until it returns, repeating as :func:`may_repeat` and ``policy`` allow.
 
@@ -233,6 +234,7 @@ async def call_with_retry[T](
     and must bound its wait for the response by them. Only :class:`OmniError` is caught; anything
     else is a bug and propagates. The error raised carries ``attempts``. A ``throttle`` shared by
     the calls to one account counts their outcomes and withholds retries while most fail.
+    ``on_retry(error, attempt, wait)`` is told of each retry before its wait (``calls.CallRecord``).
     """
     started = clock()
     tries = 0
@@ -255,6 +257,8 @@ async def call_with_retry[T](
                 # The time limit, not the error, ends the request: one outcome whatever the timing.
                 raise _out_of_time(what, _bound(policy, budget, by_budget), tries, error) from error
             log.warning("%s failed (%s); retry %d/%d in %.2fs", what, error, tries, policy.max_retries, delay)
+            if on_retry is not None:
+                on_retry(error, tries, delay)
             await sleep(delay)
         else:
             if throttle is not None:

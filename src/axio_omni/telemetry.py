@@ -1,80 +1,235 @@
-"""OpenTelemetry spans for axio-omni's calls, following the GenAI semantic conventions (the ``otel``
-extra: ``opentelemetry-api`` only; the application brings its SDK and exporter).
+"""OpenTelemetry spans and metrics for axio-omni's calls, following the GenAI semantic conventions (the
+``otel`` extra: ``opentelemetry-api`` only; the application brings its SDK and exporters).
 
-On by default once a tracer provider is set (``opentelemetry.trace.set_tracer_provider``), or
-explicitly with :func:`instrument`; :func:`uninstrument` turns it off. One client span per call,
-named as the conventions say (``chat gpt-4.1-mini``, ``embeddings text-embedding-3-small``), with
-``gen_ai.provider.name``, ``gen_ai.operation.name``, ``gen_ai.request.model``,
-``gen_ai.response.model``, ``gen_ai.response.id``, ``gen_ai.usage.input_tokens`` and
-``output_tokens``, ``gen_ai.response.finish_reasons``, ``server.address``, ``server.port``, the
-time to the first chunk, and ``error.type`` when the call fails. Prompts and completions are
-never recorded.
+On by default once a tracer or meter provider is set (``opentelemetry.trace.set_tracer_provider``,
+``opentelemetry.metrics.set_meter_provider``), or explicitly with :func:`instrument`;
+:func:`uninstrument` turns both off. One client span per call, named as the conventions say
+(``chat gpt-4.1-mini``, ``embeddings text-embedding-3-small``), with ``gen_ai.provider.name``,
+``gen_ai.operation.name``, the request and response models, the usage, ``server.address`` and
+``server.port``, and ``error.type`` when the call fails; each retry is an event on it
+(``axio_omni.retry``: attempt, wait, cause). The metrics are the conventions' client histograms:
+``gen_ai.client.operation.duration``, ``gen_ai.client.token.usage`` and
+``gen_ai.client.operation.time_to_first_chunk``.
 
-Nothing is imported or done while OpenTelemetry is not in use: :func:`tracer` returns None after
-one lookup in ``sys.modules``, and the transports then take their plain path.
+Prompts and completions are recorded only when asked (``instrument(capture_content=True)``, or
+``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true``), as ``gen_ai.input.messages``,
+``gen_ai.system_instructions`` and ``gen_ai.output.messages``. Keys never are.
+
+Nothing is imported or done while OpenTelemetry is not in use: :func:`tracer` returns None after one
+lookup in ``sys.modules``, and the transports then take their plain path.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
-from axio.events import IterationEnd, IterationStart, ReasoningDelta, StreamEvent, TextDelta, ToolUseStart
+from axio.events import (
+    IterationEnd,
+    IterationStart,
+    ReasoningDelta,
+    StreamEvent,
+    TextDelta,
+    ToolInputDelta,
+    ToolUseStart,
+)
 
-__all__ = ["instrument", "traced_call", "traced_stream", "tracer", "uninstrument"]
+from .calls import CallRecord, Retry, recording
+from .telemetry_content import input_messages, output_messages
+
+__all__ = [
+    "Call",
+    "Traced",
+    "capturing",
+    "input_messages",
+    "instrument",
+    "traced_call",
+    "traced_stream",
+    "tracer",
+    "uninstrument",
+]
 
 _NAME = "axio_omni"
-#: The tracer in use: set by instrument(), or found once a tracer provider is set.
-_tracer: Any = None
-#: None: follow the global tracer provider; True: instrument() was called; False: uninstrument() was.
-_chosen: bool | None = None
+_CAPTURE_ENV = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
+#: The conventions' bucket boundaries for durations (seconds) and token counts.
+_SECONDS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92]
+_TOKENS = [4.0**i for i in range(14)]
 
 
-def instrument(tracer_provider: Any = None) -> None:
-    """Trace every call, with ``tracer_provider`` or the global one. Needs ``opentelemetry-api``."""
-    global _tracer, _chosen
-    from opentelemetry import trace
+class _State:
+    """What instrument() chose; None fields follow the global providers."""
 
-    provider = tracer_provider or trace.get_tracer_provider()
-    _tracer, _chosen = provider.get_tracer(_NAME), True
+    tracer: Any = None
+    meters: Any = None
+    chosen: bool | None = None  # True: instrument() was called; False: uninstrument() was
+    capture: bool | None = None
+
+
+_state = _State()
+
+
+def instrument(tracer_provider: Any = None, meter_provider: Any = None, *, capture_content: bool = False) -> None:
+    """Trace and measure every call, with these providers or the global ones. Needs ``opentelemetry-api``.
+
+    ``capture_content`` records prompts and completions on the spans (off by default: they may hold
+    personal data).
+    """
+    from opentelemetry import metrics, trace
+
+    _state.tracer = (tracer_provider or trace.get_tracer_provider()).get_tracer(_NAME)
+    _state.meters = _Meters((meter_provider or metrics.get_meter_provider()).get_meter(_NAME))
+    _state.chosen, _state.capture = True, capture_content
 
 
 def uninstrument() -> None:
-    """Stop tracing, even with a tracer provider set."""
-    global _tracer, _chosen
-    _tracer, _chosen = None, False
+    """Stop tracing and measuring, even with providers set."""
+    _state.tracer, _state.meters, _state.chosen, _state.capture = None, None, False, None
+
+
+def _is_real(provider: Any) -> bool:
+    return type(provider).__name__ not in ("ProxyTracerProvider", "NoOpTracerProvider", "_ProxyMeterProvider")
 
 
 def tracer() -> Any:
     """The tracer to record this call with, or None (the common, free case)."""
-    global _tracer
-    if _tracer is not None or _chosen is False:
-        return _tracer
+    if _state.tracer is not None or _state.chosen is False:
+        return _state.tracer
     trace = sys.modules.get("opentelemetry.trace")
     if trace is None:
         return None  # never imported, so no provider can have been set
     provider = trace.get_tracer_provider()
-    if type(provider).__name__ in ("ProxyTracerProvider", "NoOpTracerProvider"):
+    if not _is_real(provider):
         return None
-    _tracer = provider.get_tracer(_NAME)
-    return _tracer
+    _state.tracer = provider.get_tracer(_NAME)
+    return _state.tracer
 
 
-def _attributes(operation: str, model: str, base_url: str, extra: Mapping[str, Any]) -> dict[str, Any]:
-    parts = urlsplit(base_url)
-    attributes: dict[str, Any] = {
-        "gen_ai.operation.name": operation,
-        "gen_ai.provider.name": "openai",
-        "gen_ai.request.model": model,
-        "server.address": parts.hostname or "",
-        "server.port": parts.port or (443 if parts.scheme in ("https", "wss") else 80),
-    }
-    attributes.update((k, v) for k, v in extra.items() if v is not None)
-    return attributes
+def _meters() -> _Meters | None:
+    if _state.meters is not None or _state.chosen is not None:
+        return _state.meters  # type: ignore[no-any-return]
+    metrics = sys.modules.get("opentelemetry.metrics")
+    if metrics is None:
+        return None
+    provider = metrics.get_meter_provider()
+    if not _is_real(provider) or type(provider).__name__ == "NoOpMeterProvider":
+        return None
+    _state.meters = _Meters(provider.get_meter(_NAME))
+    return _state.meters  # type: ignore[no-any-return]
+
+
+def _capturing() -> bool:
+    if _state.capture is not None:
+        return _state.capture
+    return os.environ.get(_CAPTURE_ENV, "").strip().lower() in ("true", "1")
+
+
+class _Meters:
+    """The conventions' client histograms, made once per meter."""
+
+    def __init__(self, meter: Any) -> None:
+        self.duration = meter.create_histogram(
+            "gen_ai.client.operation.duration",
+            "s",
+            "GenAI operation duration",
+            explicit_bucket_boundaries_advisory=_SECONDS,
+        )
+        self.tokens = meter.create_histogram(
+            "gen_ai.client.token.usage",
+            "{token}",
+            "Number of input and output tokens used",
+            explicit_bucket_boundaries_advisory=_TOKENS,
+        )
+        self.first_chunk = meter.create_histogram(
+            "gen_ai.client.operation.time_to_first_chunk",
+            "s",
+            "Time to the first chunk of a streamed answer",
+            explicit_bucket_boundaries_advisory=_SECONDS,
+        )
+
+
+class Call(NamedTuple):
+    """What a span says of the call before it is made."""
+
+    operation: str
+    model: str
+    base_url: str
+    #: Request attributes (``gen_ai.request.temperature``...); None values are left out.
+    extra: Mapping[str, Any]
+    #: The call's record, whose retries become span events (a stream makes its own).
+    record: CallRecord | None = None
+
+
+class Traced:
+    """One call's span and what its metrics will say; transports add what the answer tells."""
+
+    def __init__(self, call: Call) -> None:
+        from opentelemetry.trace import SpanKind
+
+        parts = urlsplit(call.base_url)
+        self.common: dict[str, Any] = {
+            "gen_ai.operation.name": call.operation,
+            "gen_ai.provider.name": "openai",
+            "gen_ai.request.model": call.model,
+            "server.address": parts.hostname or "",
+            "server.port": parts.port or (443 if parts.scheme in ("https", "wss") else 80),
+        }
+        attributes = {**self.common, **{k: v for k, v in call.extra.items() if v is not None}}
+        self.span = tracer().start_span(f"{call.operation} {call.model}", kind=SpanKind.CLIENT, attributes=attributes)
+        self.started = time.perf_counter()
+        self.usage: tuple[int, int] | None = None
+        self.first_chunk: float | None = None
+        self.retries = 0
+
+    def set(self, name: str, value: Any) -> None:
+        if value is not None:
+            self.span.set_attribute(name, value)
+
+    def response_model(self, model: str | None) -> None:
+        if model:
+            self.span.set_attribute("gen_ai.response.model", model)
+            self.common["gen_ai.response.model"] = model
+
+    def used(self, input_tokens: int, output_tokens: int | None = None) -> None:
+        self.span.set_attribute("gen_ai.usage.input_tokens", input_tokens)
+        if output_tokens is not None:
+            self.span.set_attribute("gen_ai.usage.output_tokens", output_tokens)
+        self.usage = (input_tokens, output_tokens or 0)
+
+    def retried(self, retry: Retry) -> None:
+        """A retry as a span event, when it is decided."""
+        self.retries += 1
+        attributes = {"retry.attempt": retry.attempt, "retry.wait_s": retry.wait, "error.type": retry.error}
+        if retry.status is not None:
+            attributes["http.response.status_code"] = retry.status
+        self.span.add_event("axio_omni.retry", attributes)
+
+    def end(self, error: BaseException | None = None, record: CallRecord | None = None) -> None:
+        """Close the span and record the metrics."""
+        if record is not None and record.request_id:
+            self.span.set_attribute("openai.request.id", record.request_id)
+        if self.retries:
+            self.span.set_attribute("http.request.resend_count", self.retries)
+        measured = dict(self.common)
+        if error is not None:
+            _failed(self.span, error)
+            measured["error.type"] = type(error).__name__
+        self.span.end()
+        meters = _meters()
+        if meters is None:
+            return
+        meters.duration.record(time.perf_counter() - self.started, measured)
+        if self.first_chunk is not None:
+            meters.first_chunk.record(self.first_chunk, measured)
+        if self.usage is not None and error is None:
+            meters.tokens.record(self.usage[0], {**measured, "gen_ai.token.type": "input"})
+            if self.usage[1]:
+                meters.tokens.record(self.usage[1], {**measured, "gen_ai.token.type": "output"})
 
 
 def _failed(span: Any, error: BaseException) -> None:
@@ -91,51 +246,60 @@ def _failed(span: Any, error: BaseException) -> None:
 
 
 async def traced_stream(
-    events: AsyncIterator[StreamEvent], operation: str, model: str, base_url: str, extra: Mapping[str, Any]
+    events: AsyncIterator[StreamEvent], call: Call, prompt: Callable[[], dict[str, Any]] | None = None
 ) -> AsyncIterator[StreamEvent]:
-    """``events`` inside one client span that records what the stream says of itself."""
-    from opentelemetry.trace import SpanKind
-
-    span = tracer().start_span(
-        f"{operation} {model}", kind=SpanKind.CLIENT, attributes=_attributes(operation, model, base_url, extra)
-    )
-    started, first = time.perf_counter(), True
+    """``events`` inside one client span that records what the stream says of itself; ``prompt``
+    gives the input content, asked for only when content is captured."""
+    traced = Traced(call)
+    if call.record is not None:
+        call.record.listeners.append(traced.retried)
+    capture = _capturing()
+    if capture and prompt is not None:
+        for name, value in prompt().items():
+            traced.set(name, json.dumps(value, ensure_ascii=False))
+    said: list[StreamEvent] = []
+    error: BaseException | None = None
     try:
         async for event in events:
-            if first and isinstance(event, (TextDelta, ReasoningDelta, ToolUseStart)):
-                span.set_attribute("gen_ai.response.time_to_first_chunk", time.perf_counter() - started)
-                first = False
-            elif isinstance(event, IterationStart):
-                if event.model:
-                    span.set_attribute("gen_ai.response.model", event.model)
-                if event.id:
-                    span.set_attribute("gen_ai.response.id", event.id)
+            if traced.first_chunk is None and isinstance(event, (TextDelta, ReasoningDelta, ToolUseStart)):
+                traced.first_chunk = time.perf_counter() - traced.started
+                traced.span.set_attribute("gen_ai.response.time_to_first_chunk", traced.first_chunk)
+            if isinstance(event, IterationStart):
+                traced.response_model(event.model)
+                traced.set("gen_ai.response.id", event.id)
             elif isinstance(event, IterationEnd):
-                span.set_attribute("gen_ai.usage.input_tokens", event.usage.input_tokens)
-                span.set_attribute("gen_ai.usage.output_tokens", event.usage.output_tokens)
-                span.set_attribute("gen_ai.response.finish_reasons", [event.raw or event.stop_reason.value])
+                traced.used(event.usage.input_tokens, event.usage.output_tokens)
+                traced.span.set_attribute("gen_ai.response.finish_reasons", [event.raw or event.stop_reason.value])
+            if capture and isinstance(event, (TextDelta, ToolUseStart, ToolInputDelta, IterationEnd)):
+                said.append(event)
             yield event
     except GeneratorExit:
         raise
-    except BaseException as error:
-        _failed(span, error)
+    except BaseException as exc:
+        error = exc
         raise
     finally:
-        span.end()
+        if said:
+            traced.set("gen_ai.output.messages", json.dumps(output_messages(said), ensure_ascii=False))
+        traced.end(error, call.record)
 
 
 @contextmanager
-def traced_call(operation: str, model: str, base_url: str, extra: Mapping[str, Any]) -> Iterator[Any]:
-    """A client span around a call that is not a stream; yields the span to add its results to."""
-    from opentelemetry.trace import SpanKind
-
-    span = tracer().start_span(
-        f"{operation} {model}", kind=SpanKind.CLIENT, attributes=_attributes(operation, model, base_url, extra)
-    )
+def traced_call(call: Call) -> Iterator[Traced]:
+    """A client span around a call that is not a stream; every HTTP request inside it is recorded,
+    its retries as span events. Yields the :class:`Traced` to add the answer's facts to."""
+    traced = Traced(call)
+    error: BaseException | None = None
     try:
-        yield span
-    except BaseException as error:
-        _failed(span, error)
+        with recording(on_retry=traced.retried) as calls:
+            yield traced
+    except BaseException as exc:
+        error = exc
         raise
     finally:
-        span.end()
+        traced.end(error, calls[-1] if calls else None)
+
+
+def capturing() -> bool:
+    """Whether prompts and completions are recorded (the opt-in)."""
+    return _capturing()

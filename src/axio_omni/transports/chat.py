@@ -16,13 +16,14 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Self, cast
 
-from axio.events import StreamEvent
+from axio.events import IterationEnd, ProviderEvent, StreamEvent
 from axio.messages import Message
 from axio.models import ModelRegistry, ModelSpec
 from axio.tool import Tool
 from axio.transport import CompletionTransport
 
 from .. import telemetry
+from ..calls import CallRecord, start_call
 from ..errors import AuthenticationError, ConfigurationError, MalformedResponseError, OmniError, PermissionDeniedError
 from ..fields import setting
 from ..models import DEFAULT_CHAT_MODEL, catalogued, chat_catalogue, is_chat_model, model_spec
@@ -204,9 +205,13 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
             repeat=Repeat.SAFE,
             what=f"chat completion ({self.spec.id})",
         )
-        return self._traced(self._stream(request, ChatStreamDecoder(think_tags=self.think_tags)))
+        record = start_call(request.what)
+        events = self._stream(request, ChatStreamDecoder(think_tags=self.think_tags), record)
+        return self._traced(events, record, messages, system)
 
-    def _traced(self, events: AsyncIterator[StreamEvent]) -> AsyncIterator[StreamEvent]:
+    def _traced(
+        self, events: AsyncIterator[StreamEvent], record: CallRecord, messages: list[Message], system: str
+    ) -> AsyncIterator[StreamEvent]:
         """``events`` in an OpenTelemetry span when tracing is on (``telemetry.py``), else as they are."""
         if telemetry.tracer() is None:
             return events
@@ -214,14 +219,18 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
             "gen_ai.request.temperature": self.temperature,
             "gen_ai.request.top_p": self.top_p,
             "gen_ai.request.max_tokens": self.max_tokens,
+            "gen_ai.request.seed": self.seed,
         }
-        return telemetry.traced_stream(events, "chat", self.spec.id, self.base_url, asked)
+        call = telemetry.Call("chat", self.spec.id, self.base_url, asked, record)
+        return telemetry.traced_stream(events, call, lambda: telemetry.input_messages(messages, system))
 
-    async def _stream(self, request: Request, decoder: StreamDecoder) -> AsyncIterator[StreamEvent]:
-        """The events of one streamed answer: ``decoder`` reads the endpoint's own stream."""
+    async def _stream(self, request: Request, decoder: StreamDecoder, record: CallRecord) -> AsyncIterator[StreamEvent]:
+        """The events of one streamed answer: ``decoder`` reads the endpoint's own stream; the call's
+        record (``calls.py``), ``ProviderEvent("axio-omni", "call", ...)``, comes right before the
+        turn's ``IterationEnd``, once the body is read to its end."""
         session = self._session()
         budget = Budget.start(self.timeouts.total)
-        resp = await open_response(session, request, self.retry, budget=budget)
+        resp = await open_response(session, request, self.retry, budget=budget, record=record)
         complete = False
         try:
             content_type = resp.headers.get("Content-Type", "")
@@ -231,14 +240,27 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
                     status=resp.status,
                     request_id=resp.headers.get("x-request-id"),
                 )
+            held = None  # the turn's IterationEnd, given after the call's record
             while chunk := await read_chunk(resp, budget):
-                for event in decoder.feed(chunk):
+                events = decoder.feed(chunk)
+                if events and type(events[-1]) is IterationEnd:
+                    held = events.pop()
+                for event in events:
                     yield event
-            for event in decoder.close():
+            events = decoder.close()
+            if events and type(events[-1]) is IterationEnd:
+                held = events.pop()
+            for event in events:
                 yield event
             complete = True
+        except OmniError as error:
+            record.finished(error)
+            raise
         finally:
-            finish(resp, complete)
+            finish(resp, complete, record)
+        yield ProviderEvent("axio-omni", "call", record.as_dict())
+        if held is not None:
+            yield held
         if self.models_pending:
             await self._refresh_models()
 

@@ -102,11 +102,14 @@ class OpenAIEmbeddingTransport(HTTPTransport, EmbeddingTransport):
         """Vectors with the usage, request count and cache hits of this call. Inputs are checked first."""
         if telemetry.tracer() is None:
             return await self._embed_batch(texts, progress)
-        asked = {"gen_ai.request.encoding_formats": [self.encoding_format]}
-        with telemetry.traced_call("embeddings", self.model, self.base_url, asked) as span:
+        asked: dict[str, Any] = {"gen_ai.request.encoding_formats": [self.encoding_format]}
+        if self.dimensions is not None:
+            asked["gen_ai.embeddings.dimension.count"] = self.dimensions
+        with telemetry.traced_call(telemetry.Call("embeddings", self.model, self.base_url, asked)) as traced:
             result = await self._embed_batch(texts, progress)
-            span.set_attribute("gen_ai.usage.input_tokens", result.usage.prompt_tokens)
-            span.set_attribute("axio_omni.requests", result.requests)
+            traced.used(result.usage.prompt_tokens)
+            traced.set("axio_omni.requests", result.requests)
+            traced.set("axio_omni.cache_hits", result.cached)
             return result
 
     async def _embed_batch(self, texts: Sequence[str], progress: Progress | None) -> EmbeddingResult:

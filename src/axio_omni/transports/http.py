@@ -27,6 +27,7 @@ from typing import Any
 
 import aiohttp
 
+from ..calls import CallRecord, watched_call
 from ..errors import (
     APIConnectionError,
     APITimeoutError,
@@ -151,16 +152,22 @@ async def _send(session: aiohttp.ClientSession, req: Request, left: float | None
 
 
 async def open_response(
-    session: aiohttp.ClientSession, req: Request, policy: RetryPolicy, *, budget: Budget | None = None
+    session: aiohttp.ClientSession,
+    req: Request,
+    policy: RetryPolicy,
+    *,
+    budget: Budget | None = None,
+    record: CallRecord | None = None,
 ) -> aiohttp.ClientResponse:
     """Send ``req`` until a 2xx response starts, as its ``repeat`` and ``policy`` allow; the caller reads it
-    (with :func:`read_chunk`) and hands it back with :func:`finish`."""
+    (with :func:`read_chunk`) and hands it back with :func:`finish`, with the same ``record``."""
 
     async def attempt(left: float | None) -> aiohttp.ClientResponse:
         return await _send_once(session, req, left)
 
-    throttle = req.pace[0].throttle if req.pace is not None else None
-    resp = await call_with_retry(policy, attempt, repeat=req.repeat, what=req.what, budget=budget, throttle=throttle)
+    resp = await _attempts(req, policy, attempt, budget, record)
+    if record is not None:
+        record.responded(resp.status, resp.headers.get("x-request-id"), len(record.retries) + 1)
     if resp.headers.get("Server", "").startswith("llama.cpp"):
         # llama.cpp's server closes the connection right after every streamed response while
         # announcing ``Keep-Alive: timeout=5``; pooled, it would take the next request into the void.
@@ -171,11 +178,41 @@ async def open_response(
     return resp
 
 
-def finish(resp: aiohttp.ClientResponse, complete: bool) -> None:
+async def _attempts[T](
+    req: Request,
+    policy: RetryPolicy,
+    attempt: Callable[[float | None], Awaitable[T]],
+    budget: Budget | None,
+    record: CallRecord | None,
+) -> T:
+    """The retry loop for ``req``, with the account's retry throttle, noting retries on ``record``."""
+    throttle = req.pace[0].throttle if req.pace is not None else None
+    if record is None:
+        return await call_with_retry(
+            policy, attempt, repeat=req.repeat, what=req.what, budget=budget, throttle=throttle
+        )
+    try:
+        return await call_with_retry(
+            policy,
+            attempt,
+            repeat=req.repeat,
+            what=req.what,
+            budget=budget,
+            throttle=throttle,
+            on_retry=record.retried,
+        )
+    except OmniError as error:
+        record.finished(error)
+        raise
+
+
+def finish(resp: aiohttp.ClientResponse, complete: bool, record: CallRecord | None = None) -> None:
     """Hand a streamed response back: its connection to the pool when read to the end, else closed.
 
-    A response left half-read cannot carry another request.
+    A response left half-read cannot carry another request. ``record``, if any, ends here.
     """
+    if record is not None and record.duration_s is None:
+        record.finished()
     if complete:
         resp.release()
     else:
@@ -214,21 +251,26 @@ class Body:
     data: bytes
     content_type: str
     headers: Mapping[str, str] = field(default_factory=dict)
+    status: int = 200
 
 
 async def read_all(
     session: aiohttp.ClientSession, req: Request, policy: RetryPolicy, *, budget: Budget | None = None
 ) -> Body:
     """A whole response body; the read is part of the attempt, so a ``SAFE`` request whose body is cut
-    is sent again (nothing of it reached the caller)."""
+    is sent again (nothing of it reached the caller). Recorded when a ``calls.recording`` is open."""
 
     async def attempt(left: float | None) -> Body:
         resp = await _send_once(session, req, left)
         try:
             data = await _read(resp, resp.read, budget)
-            return Body(data, resp.headers.get("Content-Type", ""), resp.headers)
+            return Body(data, resp.headers.get("Content-Type", ""), resp.headers, resp.status)
         finally:
             resp.release()
 
-    throttle = req.pace[0].throttle if req.pace is not None else None
-    return await call_with_retry(policy, attempt, repeat=req.repeat, what=req.what, budget=budget, throttle=throttle)
+    record = watched_call(req.what)
+    body = await _attempts(req, policy, attempt, budget, record)
+    if record is not None:
+        record.responded(body.status, body.headers.get("x-request-id"), len(record.retries) + 1)
+        record.finished()
+    return body

@@ -20,6 +20,7 @@ from axio.messages import Message
 from axio.models import Capability
 from axio.tool import Tool
 
+from ..calls import start_call
 from ..errors import ConfigurationError
 from ..fields import setting
 from ..retry import Repeat
@@ -137,9 +138,10 @@ class OpenAIResponsesTransport(OpenAITransport):
             repeat=Repeat.SAFE,
             what=f"response ({self.spec.id})",
         )
-        events = self._stream(request, ResponsesStreamDecoder())
+        record = start_call(request.what)
+        events = self._stream(request, ResponsesStreamDecoder(), record)
         # Only a chained transport needs the answer's id: others stream without the extra layer.
-        return self._traced(self._chained(events, pending) if pending is not None else events)
+        return self._traced(self._chained(events, pending) if pending is not None else events, record, messages, system)
 
     async def _chained(
         self, events: AsyncIterator[StreamEvent], pending: tuple[int, str]
