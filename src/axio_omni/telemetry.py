@@ -133,24 +133,25 @@ class _Meters:
     """The conventions' client histograms, made once per meter."""
 
     def __init__(self, meter: Any) -> None:
-        self.duration = meter.create_histogram(
-            "gen_ai.client.operation.duration",
-            "s",
-            "GenAI operation duration",
-            explicit_bucket_boundaries_advisory=_SECONDS,
+        self.duration = _histogram(meter, "gen_ai.client.operation.duration", "s", "GenAI operation duration", _SECONDS)
+        self.tokens = _histogram(
+            meter, "gen_ai.client.token.usage", "{token}", "Number of input and output tokens used", _TOKENS
         )
-        self.tokens = meter.create_histogram(
-            "gen_ai.client.token.usage",
-            "{token}",
-            "Number of input and output tokens used",
-            explicit_bucket_boundaries_advisory=_TOKENS,
-        )
-        self.first_chunk = meter.create_histogram(
+        self.first_chunk = _histogram(
+            meter,
             "gen_ai.client.operation.time_to_first_chunk",
             "s",
             "Time to the first chunk of a streamed answer",
-            explicit_bucket_boundaries_advisory=_SECONDS,
+            _SECONDS,
         )
+
+
+def _histogram(meter: Any, name: str, unit: str, description: str, buckets: list[float]) -> Any:
+    """A histogram with the conventions' buckets; opentelemetry-api before 1.30 takes no such advice."""
+    try:
+        return meter.create_histogram(name, unit, description, explicit_bucket_boundaries_advisory=buckets)
+    except TypeError:
+        return meter.create_histogram(name, unit, description)
 
 
 class Call(NamedTuple):
@@ -168,7 +169,7 @@ class Call(NamedTuple):
 class Traced:
     """One call's span and what its metrics will say; transports add what the answer tells."""
 
-    def __init__(self, call: Call) -> None:
+    def __init__(self, call: Call, parent: Any = None) -> None:
         from opentelemetry.trace import SpanKind
 
         parts = urlsplit(call.base_url)
@@ -180,7 +181,9 @@ class Traced:
             "server.port": parts.port or (443 if parts.scheme in ("https", "wss") else 80),
         }
         attributes = {**self.common, **{k: v for k, v in call.extra.items() if v is not None}}
-        self.span = tracer().start_span(f"{call.operation} {call.model}", kind=SpanKind.CLIENT, attributes=attributes)
+        self.span = tracer().start_span(
+            f"{call.operation} {call.model}", context=parent, kind=SpanKind.CLIENT, attributes=attributes
+        )
         self.started = time.perf_counter()
         self.usage: tuple[int, int] | None = None
         self.first_chunk: float | None = None
@@ -303,3 +306,44 @@ def traced_call(call: Call) -> Iterator[Traced]:
 def capturing() -> bool:
     """Whether prompts and completions are recorded (the opt-in)."""
     return _capturing()
+
+
+@contextmanager
+def span(call: Callable[[], Call]) -> Iterator[Traced | None]:
+    """A span around a call when tracing is on (``call`` is asked for only then), else None."""
+    if tracer() is None:
+        yield None
+        return
+    with traced_call(call()) as traced:
+        yield traced
+
+
+async def traced_chunks(
+    call: Call,
+    chunks: Callable[[Callable[[Retry], None]], AsyncIterator[bytes]],
+    seconds: Callable[[bytes, int], float | None],
+) -> AsyncIterator[bytes]:
+    """Streamed bytes (speech) in one span, opened at the first read: ``chunks(on_retry)`` makes them.
+    Records the time to the first chunk, the bytes, and the audio's seconds as
+    ``seconds(first_chunk, total_bytes)`` reckons them."""
+    traced = Traced(call)
+    first, total = b"", 0
+    error: BaseException | None = None
+    try:
+        async for chunk in chunks(traced.retried):
+            if not first:
+                first = chunk
+                traced.first_chunk = time.perf_counter() - traced.started
+                traced.span.set_attribute("gen_ai.response.time_to_first_chunk", traced.first_chunk)
+            total += len(chunk)
+            yield chunk
+    except GeneratorExit:
+        raise
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        traced.set("axio_omni.response.bytes", total)
+        if first:
+            traced.set("axio_omni.audio.seconds", seconds(first, total))
+        traced.end(error)

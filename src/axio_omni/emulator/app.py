@@ -167,9 +167,11 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
 
 
 async def _on_prepare(request: web.Request, response: web.StreamResponse) -> None:
-    """Every answer carries the quota's headers when there is one; ``connection_close``: the answer
-    says ``Connection: close`` and the server closes after it."""
+    """Every answer carries an ``x-request-id``, as OpenAI's do, and the quota's headers when there is
+    one; ``connection_close``: the answer says ``Connection: close`` and the server closes after it."""
     state = request.app[STATE]
+    if "x-request-id" not in response.headers and request.path.startswith("/v1/"):
+        response.headers["x-request-id"] = f"req_{uuid.uuid4().hex[:16]}"
     if state.quota is not None and "x-ratelimit-limit-requests" not in response.headers:
         response.headers.update(state.quota.headers(state.clock.now()))
     call = request.get(CALL)

@@ -24,6 +24,8 @@ import aiohttp
 from axio.blocks import ImageBlock
 from axio.transport import ImageEditTransport, ImageGenTransport
 
+from .. import telemetry
+from ..calls import watched_call
 from ..errors import ConfigurationError, IncompleteResultError, MalformedResponseError, OmniError
 from ..fields import setting
 from ..retry import Repeat
@@ -150,7 +152,7 @@ class OpenAIImageTransport(HTTPTransport, ImageGenTransport, ImageEditTransport)
                 what=f"image generation ({model})",
             )
 
-        return await self._run(n, max_per_request(model, self.max_images_per_request), request, partial)
+        return await self._traced_run(model, n, request, partial)
 
     async def edit_image_batch(
         self,
@@ -172,7 +174,7 @@ class OpenAIImageTransport(HTTPTransport, ImageGenTransport, ImageEditTransport)
                 "POST", "/images/edits", body=form, repeat=Repeat.UNSTARTED, what=f"image edit ({model})"
             )
 
-        return await self._run(n, max_per_request(model, self.max_images_per_request), request, partial)
+        return await self._traced_run(model, n, request, partial)
 
     # ── streaming ───────────────────────────────────────────────────────────────────────────────
 
@@ -222,7 +224,8 @@ class OpenAIImageTransport(HTTPTransport, ImageGenTransport, ImageEditTransport)
         return self._stream(req)
 
     async def _stream(self, req: Any) -> AsyncIterator[ImagePart]:
-        resp = await open_response(self._session(), req, self.retry)
+        record = watched_call(req.what)
+        resp = await open_response(self._session(), req, self.retry, record=record)
         decoder, complete = ImageStreamDecoder(), False
         try:
             while chunk := await read_chunk(resp):
@@ -234,7 +237,19 @@ class OpenAIImageTransport(HTTPTransport, ImageGenTransport, ImageEditTransport)
                 raise MalformedResponseError("the image stream ended without its completed event")
             complete = True
         finally:
-            finish(resp, complete)
+            finish(resp, complete, record)
+
+    async def _traced_run(self, model: str, n: int, request: Callable[[int], Any], partial: bool) -> ImageResult:
+        """``_run`` in an OpenTelemetry span when tracing is on."""
+        asked = {"gen_ai.output.type": "image", "gen_ai.request.choice.count": n}
+        with telemetry.span(lambda: telemetry.Call("generate_content", model, self.base_url, asked)) as traced:
+            result = await self._run(n, max_per_request(model, self.max_images_per_request), request, partial)
+            if traced is not None:
+                if result.usage:
+                    traced.used(result.usage.get("input_tokens", 0), result.usage.get("output_tokens"))
+                traced.set("axio_omni.requests", result.requests)
+                traced.set("axio_omni.images", len(result.images))
+            return result
 
     # ── plumbing ────────────────────────────────────────────────────────────────────────────────
 

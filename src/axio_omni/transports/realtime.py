@@ -23,6 +23,7 @@ from ..audio.live import LivePcm
 from ..errors import ConfigurationError
 from ..fields import setting
 from ..rules import Choice, Flag, JsonMap, Number, Text, Url
+from ..telemetry_realtime import session_trace
 from ..wire.realtime import RealtimeProtocol
 from ..wire.realtime_session import WIRE_RATE, audio_format, session_body, turn_detection
 from .base import HTTPTransport
@@ -121,8 +122,14 @@ class OpenAIRealtimeTransport(HTTPTransport, RealtimeTransport):
             input_audio_format=input_audio_format,
             output_audio_format=output_audio_format,
         )
-        session = OpenAIRealtimeSession(link, protocol, body)
-        await session.open()
+        trace = session_trace(self.model, self.base_url)
+        session = OpenAIRealtimeSession(link, protocol, body, trace=trace)
+        try:
+            await session.open()
+        except BaseException as error:
+            if trace is not None:
+                trace.end(error)
+            raise
         return session
 
     def prepare(

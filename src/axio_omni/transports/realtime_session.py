@@ -36,6 +36,7 @@ from websockets.exceptions import ConnectionClosed
 
 from ..errors import APIConnectionError, APITimeoutError, OmniError, Phase, SessionClosedError
 from ..retry import RetryPolicy, call_with_retry
+from ..telemetry_realtime import SessionTrace
 from ..wire.realtime import RealtimeProtocol
 from ..wire.realtime_items import server_error
 from ..wire.realtime_session import function_tools
@@ -102,8 +103,11 @@ class OpenAIRealtimeSession(RealtimeSession):
         session: dict[str, Any],
         *,
         clock: Callable[[], float] = time.monotonic,
+        trace: SessionTrace | None = None,
     ) -> None:
         self.protocol = protocol
+        #: The session's span and its turns' (``telemetry.py``), when tracing is on.
+        self._trace = trace
         self._link, self._session, self._clock = link, session, clock
         self._ws: ClientConnection | None = None
         self._ready = asyncio.Event()
@@ -340,6 +344,8 @@ class OpenAIRealtimeSession(RealtimeSession):
                     elif events and type(events[-1]) is TurnComplete and self._recycle_due():
                         replaced = True
                         self._recover(ws, "recycle")
+                    if self._trace is not None:
+                        self._trace.saw(events)
                     for event in events:
                         yield event
             except ConnectionClosed as exc:
@@ -349,6 +355,9 @@ class OpenAIRealtimeSession(RealtimeSession):
                 if code not in RECOVERABLE_CLOSE_CODES or self._link.reconnect_attempts == 0:
                     message = f"the realtime session closed with code {code}: {reason or 'no reason given'}"
                     self._failure = SessionClosedError(message, close_code=code, reason=reason)
+                    if self._trace is not None:
+                        self._trace.end(self._failure)
+                        self._trace = None
                     for event in [*proto.connection_lost(), Error(self._failure)]:
                         yield event
                     return
@@ -374,5 +383,8 @@ class OpenAIRealtimeSession(RealtimeSession):
         if self._recovery is not None and not self._recovery.done():
             self._recovery.cancel()
             await asyncio.gather(self._recovery, return_exceptions=True)
+        if self._trace is not None:
+            self._trace.end()
+            self._trace = None
         if self._ws is not None:
             await self._ws.close()

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 from axio.transport import AudioGenTransport
 
+from .. import telemetry
 from ..audio.media import sniff_media_type
 from ..errors import ConfigurationError, MalformedResponseError
 from ..fields import setting
@@ -79,7 +80,10 @@ class OpenAIAudioGenTransport(HTTPTransport, AudioGenTransport):
                 raise MalformedResponseError("the sound generation answered no audio")
             return [answer.data]
 
-        sounds, _errors = await paid_batch(
-            [1] * n, fetch, concurrency=self.max_concurrency, partial=partial, what="sounds"
-        )
+        asked = {"gen_ai.output.type": "audio", "gen_ai.request.choice.count": n}
+        call = telemetry.Call("generate_content", str(body.get("model_id", "default")), self.base_url, asked)
+        with telemetry.span(lambda: call):
+            sounds, _errors = await paid_batch(
+                [1] * n, fetch, concurrency=self.max_concurrency, partial=partial, what="sounds"
+            )
         return sounds

@@ -28,6 +28,7 @@ import numpy.typing as npt
 import soundfile as sf
 from axio.transport import STTTransport
 
+from .. import telemetry
 from ..audio import encode_audio, extension_for, parse_media_type, sniff_media_type
 from ..audio.media import audio_problem
 from ..audio.split import Piece, iter_pieces
@@ -104,9 +105,16 @@ class OpenAISTTTransport(HTTPTransport, STTTransport):
         self._require_key()
         session = self._session()
         budget = Budget.start(self.timeouts.total)
-        if isinstance(prepared, _Upload):
-            return await self._send(session, prepared, response_format, budget)
-        return await self._pieces(session, prepared, response_format, budget)
+        asked = {"gen_ai.output.type": "text", "axio_omni.request.language": self.language}
+        with telemetry.span(lambda: telemetry.Call("transcription", self.model, self.base_url, asked)) as traced:
+            if isinstance(prepared, _Upload):
+                transcript = await self._send(session, prepared, response_format, budget)
+            else:
+                transcript = await self._pieces(session, prepared, response_format, budget)
+            if traced is not None:
+                traced.set("axio_omni.audio.seconds", transcript.duration or _seconds(prepared.data))
+                traced.set("axio_omni.response.language", transcript.language)
+            return transcript
 
     # ── preparing what is sent ─────────────────────────────────────────────────────────────────
 
@@ -250,3 +258,12 @@ def _as_wav(samples: npt.ArrayLike, rate: int) -> bytes:
     if not math.isfinite(float(np.max(np.abs(array)))):
         raise ConfigurationError("samples contain NaN or infinity")
     return encode_audio(array, rate, "wav")
+
+
+def _seconds(data: bytes) -> float | None:
+    """The length of a recording, where soundfile reads its header (asked only while tracing)."""
+    try:
+        info = sf.info(io.BytesIO(data))
+    except (RuntimeError, TypeError, ValueError):
+        return None
+    return float(info.duration)

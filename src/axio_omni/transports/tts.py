@@ -10,15 +10,18 @@ yielded is never repeated, since a retry resends only the piece that failed befo
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+import struct
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 from axio.transport import TTSTransport
 
+from .. import telemetry
 from ..audio import Resampler, decode_audio, parse_media_type
 from ..audio.pcm import Samples
+from ..calls import Retry, start_call, watched_call
 from ..errors import ConfigurationError
 from ..fields import setting
 from ..retry import Repeat
@@ -52,7 +55,22 @@ class OpenAITTSTransport(HTTPTransport, TTSTransport):
 
     def synthesize(self, text: str, *, voice: str | None = None) -> AsyncIterator[bytes]:
         """Audio of ``text`` in ``response_format``, streamed; arguments are checked before any request."""
-        return self._chunks(self._plan(text, voice), headers={})
+        return self._speech(self._plan(text, voice), {}, voice, len(text))
+
+    def _speech(
+        self, bodies: list[dict[str, Any]], headers: dict[str, str], voice: str | None, characters: int
+    ) -> AsyncIterator[bytes]:
+        """The audio of ``bodies``, in an OpenTelemetry span when tracing is on."""
+        if telemetry.tracer() is None:
+            return self._chunks(bodies, headers)
+        asked: dict[str, Any] = {"gen_ai.output.type": "speech", "axio_omni.voice": voice or self.voice}
+        asked["axio_omni.input.characters"] = characters
+        call = telemetry.Call("generate_content", self.model, self.base_url, asked)
+
+        def seconds(first: bytes, total: int) -> float | None:
+            return _audio_seconds(self.response_format, headers, first, total)
+
+        return telemetry.traced_chunks(call, lambda on_retry: self._chunks(bodies, headers, on_retry), seconds)
 
     def _plan(self, text: str, voice: str | None) -> list[dict[str, Any]]:
         if not isinstance(text, str) or not text.strip():
@@ -79,8 +97,11 @@ class OpenAITTSTransport(HTTPTransport, TTSTransport):
             for piece in pieces
         ]
 
-    async def _chunks(self, bodies: list[dict[str, Any]], headers: dict[str, str]) -> AsyncIterator[bytes]:
-        """The audio of ``bodies`` in order; ``headers`` receives the first response's headers."""
+    async def _chunks(
+        self, bodies: list[dict[str, Any]], headers: dict[str, str], on_retry: Callable[[Retry], None] | None = None
+    ) -> AsyncIterator[bytes]:
+        """The audio of ``bodies`` in order; ``headers`` receives the first response's headers;
+        ``on_retry`` is told of each piece's retries."""
         session = self._session()
         budget = Budget.start(self.timeouts.total)
         joiner = WavJoiner() if self.response_format == "wav" and len(bodies) > 1 else None
@@ -93,7 +114,10 @@ class OpenAITTSTransport(HTTPTransport, TTSTransport):
                 repeat=Repeat.UNSTARTED,
                 what=f"speech ({n + 1}/{len(bodies)})",
             )
-            resp = await open_response(session, request, self.retry, budget=budget)
+            record = start_call(request.what) if on_retry is not None else watched_call(request.what)
+            if on_retry is not None and record is not None:
+                record.listeners.append(on_retry)
+            resp = await open_response(session, request, self.retry, budget=budget, record=record)
             if not headers:
                 headers.update({k.lower(): v for k, v in resp.headers.items()})
             if joiner is not None:
@@ -106,7 +130,7 @@ class OpenAITTSTransport(HTTPTransport, TTSTransport):
                         yield out
                 complete = True
             finally:
-                finish(resp, complete)
+                finish(resp, complete, record)
 
     async def synthesize_array(
         self, text: str, *, voice: str | None = None, rate: int | None = None
@@ -119,7 +143,7 @@ class OpenAITTSTransport(HTTPTransport, TTSTransport):
         if self.response_format == "aac":
             raise ConfigurationError("aac cannot be decoded here; use wav, pcm, flac, mp3 or opus")
         headers: dict[str, str] = {}
-        data = b"".join([c async for c in self._chunks(self._plan(text, voice), headers)])
+        data = b"".join([c async for c in self._speech(self._plan(text, voice), headers, voice, len(text))])
         media = "audio/wav"
         if self.response_format == "pcm":
             media = f"audio/pcm;rate={_pcm_rate(headers)}"
@@ -140,3 +164,14 @@ def _pcm_rate(headers: Mapping[str, str]) -> int:
     except ValueError:
         rate = None
     return rate or PCM_RATE
+
+
+def _audio_seconds(response_format: str, headers: Mapping[str, str], first: bytes, total: int) -> float | None:
+    """Seconds of speech in ``total`` bytes, where the format says (pcm, and wav from its header)."""
+    if response_format == "pcm":
+        return total / 2 / _pcm_rate(headers)
+    if response_format == "wav" and len(first) >= 44 and first[:4] == b"RIFF" and first[8:12] == b"WAVE":
+        channels, rate, _, _, bits = struct.unpack("<HIIHH", first[22:36])
+        if channels and rate and bits:
+            return float((total - 44) / (channels * rate * bits // 8))
+    return None

@@ -26,6 +26,8 @@ from typing import IO, Any, ClassVar, Literal, NamedTuple
 import aiohttp
 from axio.transport import VideoGenTransport
 
+from .. import telemetry
+from ..calls import watched_call
 from ..errors import (
     APITimeoutError,
     ConfigurationError,
@@ -133,13 +135,14 @@ class OpenAIVideoTransport(HTTPTransport, VideoGenTransport):
         """One video written to ``target`` (a path or a binary file) as it downloads; its job id
         (empty for the LocalAI dialect, which has no jobs)."""
         job = self._plan(prompt, model, image, duration_seconds, aspect_ratio)
-        if self.dialect == "localai":
-            _write(target, await self._make(job))
-            return ""
-        video_id = await self._create(job)
-        await self.wait(video_id)
-        await self.download(video_id, to=target)
-        return video_id
+        with telemetry.span(lambda: self._call(job)):
+            if self.dialect == "localai":
+                _write(target, await self._untraced_make(job))
+                return ""
+            video_id = await self._create(job)
+            await self.wait(video_id)
+            await self.download(video_id, to=target)
+            return video_id
 
     # ── the job's steps ─────────────────────────────────────────────────────────────────────────
 
@@ -159,7 +162,19 @@ class OpenAIVideoTransport(HTTPTransport, VideoGenTransport):
         self._require_key()
         return _Job(fields, image)
 
+    def _call(self, job: _Job) -> telemetry.Call:
+        """What a video's span says: one span per video, its job's create, polls and download inside."""
+        asked = {"gen_ai.output.type": "video", "axio_omni.video.seconds": job.fields.get("seconds")}
+        return telemetry.Call("generate_content", str(job.fields["model"]), self.base_url, asked)
+
     async def _make(self, job: _Job) -> bytes:
+        with telemetry.span(lambda: self._call(job)) as traced:
+            data = await self._untraced_make(job)
+            if traced is not None:
+                traced.set("axio_omni.response.bytes", len(data))
+            return data
+
+    async def _untraced_make(self, job: _Job) -> bytes:
         if self.dialect == "localai":
             return await self._localai(job)
         return await self._finish(await self._create(job))
@@ -241,7 +256,8 @@ class OpenAIVideoTransport(HTTPTransport, VideoGenTransport):
         return (await read_all(self._session(), self._content_request(video_id, variant), self.retry)).data
 
     async def _stream_to(self, req: Request, to: Target) -> None:
-        resp = await open_response(self._session(), req, self.retry)
+        record = watched_call(req.what)
+        resp = await open_response(self._session(), req, self.retry, record=record)
         complete = False
         # Opened off the loop; the writes are small and go to the page cache.
         handle = await asyncio.to_thread(Path(to).open, "wb") if isinstance(to, (str, Path)) else to
@@ -250,7 +266,7 @@ class OpenAIVideoTransport(HTTPTransport, VideoGenTransport):
                 handle.write(chunk)
             complete = True
         finally:
-            finish(resp, complete)
+            finish(resp, complete, record)
             if handle is not to:
                 handle.close()
                 if not complete:
