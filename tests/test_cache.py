@@ -5,8 +5,9 @@ from __future__ import annotations
 import pathlib
 
 import numpy as np
+import pytest
 
-from axio_omni.cache import MemoryEmbeddingCache, SQLiteEmbeddingCache, cache_key, open_cache
+from axio_omni.cache import MemoryEmbeddingCache, SQLiteEmbeddingCache, cache_key, merge_caches, open_cache
 
 
 def test_keys_separate_url_model_dimensions_and_text() -> None:
@@ -50,3 +51,17 @@ def test_open_cache_by_setting(tmp_path: pathlib.Path) -> None:
     assert isinstance(open_cache(":memory:"), MemoryEmbeddingCache)
     sqlite = open_cache(str(tmp_path / "c.db"))
     assert isinstance(sqlite, SQLiteEmbeddingCache) and sqlite.path == tmp_path / "c.db"
+
+
+async def test_per_node_caches_merge_into_one(tmp_path: pathlib.Path) -> None:
+    one, two, merged = (SQLiteEmbeddingCache(tmp_path / f"{n}.sqlite") for n in ("one", "two", "merged"))
+    vectors = np.arange(12, dtype=np.float32).reshape(3, 4)
+    await one.put_many([b"a", b"b"], vectors[:2])
+    await two.put_many([b"b", b"c"], vectors[1:])
+    await merged.put_many([b"c"], vectors[2:])
+    assert merge_caches(merged.path, one.path, two.path) == 2  # a and b; c was there
+    got = await merged.get_many([b"a", b"b", b"c"])
+    assert all(g is not None and np.array_equal(g, v) for g, v in zip(got, vectors, strict=True))
+    assert merge_caches(merged.path, one.path) == 0
+    with pytest.raises(FileNotFoundError, match="nowhere"):
+        merge_caches(merged.path, tmp_path / "nowhere.sqlite")

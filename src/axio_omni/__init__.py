@@ -45,6 +45,7 @@ from .errors import (
 )
 from .poll import PollPolicy
 from .pool import PoolSettings, TransportPool, default_pool
+from .ratelimit import RateLimits
 from .retry import Repeat, RetryPolicy, may_repeat
 from .serial import Serializable, from_dict
 from .timeouts import Timeouts
@@ -107,6 +108,7 @@ __all__ = [
     "PollPolicy",
     "PoolSettings",
     "RateLimitError",
+    "RateLimits",
     "RealtimeServerError",
     "Repeat",
     "RequestTimeoutError",

@@ -18,7 +18,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["EmbeddingCache", "MemoryEmbeddingCache", "SQLiteEmbeddingCache", "cache_key", "open_cache"]
+__all__ = ["EmbeddingCache", "MemoryEmbeddingCache", "SQLiteEmbeddingCache", "cache_key", "merge_caches", "open_cache"]
 
 MEMORY = ":memory:"
 #: Keys per SQL statement; well under SQLite's bound on variables.
@@ -96,3 +96,24 @@ def open_cache(spec: str | None) -> EmbeddingCache | None:
     if spec == MEMORY:
         return MemoryEmbeddingCache()
     return SQLiteEmbeddingCache(spec)
+
+
+def merge_caches(into: str | Path, *sources: str | Path) -> int:
+    """Copy into the SQLite cache ``into`` every vector of ``sources`` it lacks (per-node caches of a
+    cluster, merged after a run); returns how many were added. Keys name the server, model,
+    dimensions and text, so vectors from different models never mix."""
+    target = SQLiteEmbeddingCache(into)
+    added = 0
+    with closing(target._connect()) as db:
+        for source in sources:
+            if not Path(source).is_file():
+                raise FileNotFoundError(f"no embedding cache at {source}")
+            db.execute("ATTACH DATABASE ? AS source", (str(source),))
+            try:
+                with db:
+                    added += db.execute(
+                        "INSERT OR IGNORE INTO embeddings (key, vector) SELECT key, vector FROM source.embeddings"
+                    ).rowcount
+            finally:
+                db.execute("DETACH DATABASE source")
+    return added

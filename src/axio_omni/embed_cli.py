@@ -72,6 +72,22 @@ def add_embed_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
         default=None,
         help="a SQLite file: a rerun pays only for texts not in it",
     )
+    embed.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        metavar="ADDRESS",
+        help="embed on Ray Data (the ray extra): on this machine, or on the cluster at ADDRESS",
+    )
+    embed.add_argument(
+        "--workers", type=_workers, default=4, help="Ray workers, each with its own connections (default: 4)"
+    )
+
+
+def _workers(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"--workers must be a whole number of at least 1, got {text!r}")
+    return int(text)
 
 
 def read_texts(path: Path, *, jsonl: bool, field: str) -> list[str]:
@@ -123,23 +139,51 @@ async def run_embed(args: argparse.Namespace) -> int:
         print(f"axio-omni embed: {exc}", file=sys.stderr)
         return 2
     output = args.output or args.file.with_suffix(".npy")
+    if getattr(args, "ray", None) is not None:
+        return await asyncio.to_thread(_embed_on_ray, args, texts, output)
     async with TransportPool() as pool:
-        transport = OpenAIEmbeddingTransport(
-            base_url=args.base_url or default_base_url(),
-            api_key_env=args.api_key_env,
-            model=args.model,
-            dimensions=args.dimensions,
-            encoding_format=args.encoding_format,
-            max_inputs=args.batch_size,
-            max_concurrency=args.concurrency,
-            cache=args.cache,
-            pool=pool,
-        )
+        transport = _transport(args, pool=pool)
         result = await transport.embed_batch(texts, progress=_Bar(sys.stderr))
     np.save(output, result.vectors)
     print(
         f"{len(texts)} texts -> {output} {result.vectors.shape}; {result.requests} requests, "
         f"{result.cached} from cache, {result.usage.prompt_tokens} tokens",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _transport(args: argparse.Namespace, **runtime: Any) -> OpenAIEmbeddingTransport:
+    return OpenAIEmbeddingTransport(
+        base_url=args.base_url or default_base_url(),
+        api_key_env=args.api_key_env,
+        model=args.model,
+        dimensions=args.dimensions,
+        encoding_format=args.encoding_format,
+        max_inputs=args.batch_size,
+        max_concurrency=args.concurrency,
+        cache=args.cache,
+        **runtime,
+    )
+
+
+def _embed_on_ray(args: argparse.Namespace, texts: list[str], output: Path) -> int:
+    """``--ray``: the same embedding on Ray Data; a ``.parquet`` output gets ``id`` and ``embedding`` rows."""
+    try:
+        from .ray import embed_texts
+    except ImportError as exc:
+        print(f"axio-omni embed --ray needs the ray extra: pip install 'axio-omni[ray]' ({exc})", file=sys.stderr)
+        return 2
+    address = None if args.ray == "local" else args.ray
+    parquet = str(output) if output.suffix == ".parquet" else None
+    started = time.monotonic()
+    vectors = embed_texts(texts, _transport(args), address=address, workers=args.workers, parquet=parquet)
+    if vectors is not None:
+        np.save(output, vectors)
+    seconds = time.monotonic() - started
+    print(
+        f"{len(texts)} texts -> {output} on Ray ({args.workers} workers) in {seconds:.1f}s, "
+        f"{len(texts) / max(seconds, 1e-9):,.0f} texts/s",
         file=sys.stderr,
     )
     return 0

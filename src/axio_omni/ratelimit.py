@@ -10,6 +10,10 @@ The limiter books each request before it is sent (``acquire``: the wait the pace
 bulk job runs just under the limit instead of into 429s) and reads the answer's headers after
 (``settle``); the :class:`~axio_omni.retry.RetryThrottle` beside it withholds retries while most
 recent calls fail.
+
+Past one process, :func:`share_budget` puts a :class:`SharedBudget` (``axio_omni.ray``'s actor, or
+any store) behind an account's limiter: every process books with it, so N workers draw from one
+budget instead of N.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from .fields import check_settings, setting
@@ -29,7 +34,7 @@ from .rules import Flag, Number
 from .serial import Serializable
 from .wire.rate_limits import RateHeaders
 
-__all__ = ["RateLimiter", "RateLimits", "limiter_for"]
+__all__ = ["RateLimiter", "RateLimits", "SharedBudget", "limiter_for", "share_budget"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,6 +57,18 @@ class RateLimits(Serializable):
         check_settings(self)
 
 
+class SharedBudget(Protocol):
+    """An account's budget kept outside this process (a Ray actor): one pacer for every worker."""
+
+    async def reserve(self, tokens: float) -> float:
+        """Book one request of about ``tokens`` tokens; the seconds to wait before sending it."""
+        ...
+
+    def settle(self, tokens: float, headers: RateHeaders | None) -> None:
+        """A booked request was answered, with what its headers said (sent without waiting)."""
+        ...
+
+
 @dataclass(slots=True, eq=False)
 class RateLimiter:
     """One account's pacer and retry throttle; ``clock`` and ``sleep`` are injectable for tests."""
@@ -63,6 +80,8 @@ class RateLimiter:
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     #: Seconds spent waiting for the pacer, all callers together (for benchmarks and logs).
     waited: float = 0.0
+    #: The budget shared with other processes, which then books instead of ``pacer``.
+    shared: SharedBudget | None = None
 
     def book(self, tokens: float) -> float:
         """Book one request of about ``tokens`` tokens: the seconds to wait before sending it
@@ -73,13 +92,16 @@ class RateLimiter:
 
     async def acquire(self, tokens: float) -> None:
         """Book one request and wait until it may be sent."""
-        wait = self.book(tokens)
+        wait = self.book(tokens) if self.shared is None else await self.shared.reserve(tokens)
         if wait > 0:
             await self.sleep(wait)
 
     def settle(self, tokens: float, headers: RateHeaders | None) -> None:
         """A booked request was answered, with what its headers said of the limits (None: nothing,
         or no answer at all)."""
+        if self.shared is not None:
+            self.shared.settle(tokens, headers if self.follow_headers else None)
+            return
         self.pacer.answered(tokens)
         if headers is not None and self.follow_headers:
             self.pacer.observe(headers, self.clock())
@@ -92,11 +114,11 @@ _LOCK = threading.Lock()
 def limiter_for(base_url: str, key: str | None, limits: RateLimits) -> RateLimiter | None:
     """The shared limiter of the account ``key`` at ``base_url``'s server (None when ``limits`` ask for
     no pacing at all). The key itself is not kept: only a digest of it names the account."""
-    if limits.rpm is None and limits.tpm is None and not limits.follow_headers:
-        return None
     account = hashlib.sha256((key or "").encode()).hexdigest()[:16]
     name = (urlsplit(base_url).netloc, account, limits)
     limiter = _LIMITERS.get(name)
+    if limiter is None and limits.rpm is None and limits.tpm is None and not limits.follow_headers:
+        return None  # no pacing asked, and no budget shared
     if limiter is None:
         with _LOCK:
             limiter = _LIMITERS.get(name)
@@ -104,4 +126,15 @@ def limiter_for(base_url: str, key: str | None, limits: RateLimits) -> RateLimit
                 pacer = Pacer.static(limits.rpm, limits.tpm, time.monotonic())
                 throttle = RetryThrottle() if limits.throttle_retries else None
                 limiter = _LIMITERS[name] = RateLimiter(pacer, limits.follow_headers, throttle)
+    return limiter
+
+
+def share_budget(base_url: str, key: str | None, limits: RateLimits, shared: SharedBudget) -> RateLimiter:
+    """Make ``shared`` the budget of the account ``key`` at ``base_url`` in this process: every transport
+    with these ``limits`` books with it from now on."""
+    account = hashlib.sha256((key or "").encode()).hexdigest()[:16]
+    throttle = RetryThrottle() if limits.throttle_retries else None
+    limiter = RateLimiter(Pacer.static(None, None, time.monotonic()), limits.follow_headers, throttle, shared=shared)
+    with _LOCK:
+        _LIMITERS[(urlsplit(base_url).netloc, account, limits)] = limiter
     return limiter

@@ -99,7 +99,7 @@ async def _send_once(session: aiohttp.ClientSession, req: Request, left: float |
     if req.pace is None:
         return await _send(session, req, left)
     limiter, tokens = req.pace
-    wait = limiter.book(tokens)
+    wait = limiter.book(tokens) if limiter.shared is None else await limiter.shared.reserve(tokens)
     if wait > 0:
         await limiter.sleep(wait)
     try:
