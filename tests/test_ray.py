@@ -25,6 +25,13 @@ from axio_omni.ray import embed_dataset, embed_texts  # noqa: E402
 
 TEXTS = [f"passage {i} of the corpus" for i in range(240)]
 
+# Ray 2.40 (the extra's floor) leaves its log files and a subprocess to the collector when it
+# starts and stops; that is Ray's housekeeping, not ours.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
+
 
 @pytest.fixture(scope="module")
 def local_ray() -> Iterator[None]:

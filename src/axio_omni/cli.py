@@ -28,6 +28,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="N/SECONDS",
         help="a rate limit of N requests per SECONDS, with OpenAI's x-ratelimit-* headers and 429s (e.g. 3000/60)",
     )
+    serve.add_argument(
+        "--reuse-port",
+        action="store_true",
+        help="share the port with other emulators started so (SO_REUSEPORT): the kernel spreads connections",
+    )
     add_embed_command(commands)
     args = parser.parse_args(argv)
     if args.command == "embed":
@@ -35,7 +40,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         app = make_app(EmulatorState(api_key=args.api_key, quota=_quota(parser, args.quota)))
         print(f"axio-omni emulator on http://{args.host}:{args.port}/v1 (Ctrl-C to stop)", file=sys.stderr, flush=True)
-        web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
+        web.run_app(
+            app, host=args.host, port=args.port, print=None, access_log=None, reuse_port=args.reuse_port or None
+        )
     return 0
 
 
