@@ -73,6 +73,7 @@ bench: $(SERVERS)
 	$(PY) benchmarks/bench_responses.py
 	$(PY) benchmarks/bench_ratelimit.py
 	$(PY) benchmarks/bench_telemetry.py
+	$(PY) benchmarks/bench_ray.py
 	$(PY) benchmarks/bench_embed.py
 	$(PY) benchmarks/bench_audio.py
 	$(PY) benchmarks/bench_pool.py

@@ -24,7 +24,7 @@ How it runs:
   a worker that dies has its batch run again by Ray on a new one (Ray Data's actor restarts). A
   batch is a pure function of its rows, so a rerun replaces its output and never duplicates a row.
 - The account's rate limit is one budget: a :class:`BudgetKeeper` actor holds the pacer, and every
-  worker books each request with it (one round trip per request, a few hundred microseconds on one
+  worker books each request with it (one round trip per request, about a millisecond on one
   machine), so eight workers against 3,000 RPM stay under 3,000 RPM together. It follows the
   server's ``x-ratelimit-*`` headers as one process does.
 - The embedding cache is the transport's: a SQLite file (``cache=``) is shared by every worker on a
