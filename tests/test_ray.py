@@ -15,13 +15,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+import ray
 
 from axio_omni import OpenAIEmbeddingTransport, RateLimits, RetryPolicy
 from axio_omni.emulator import Emulator
 from axio_omni.emulator.quota import Quota
-
-ray = pytest.importorskip("ray")
-from axio_omni.ray import embed_dataset, embed_texts  # noqa: E402
+from axio_omni.ray import embed_dataset, embed_texts
 
 TEXTS = [f"passage {i} of the corpus" for i in range(240)]
 
