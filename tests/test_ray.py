@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 import ray
 
@@ -49,7 +50,9 @@ def rows_of(t: OpenAIEmbeddingTransport, texts: list[str], **kw: Any) -> list[di
     return list(embed_dataset(ds, t, **kw).take_all())
 
 
-async def test_vectors_equal_the_local_paths_in_order(local_ray: None, emulator: Emulator) -> None:
+async def test_vectors_equal_the_local_paths_in_order(
+    local_ray: None, emulator: Emulator, tmp_path: pathlib.Path
+) -> None:
     t = transport(emulator)
     local = await t.embed_array(TEXTS)
     rows = await asyncio.to_thread(rows_of, t, TEXTS, workers=3, batch_size=40)
@@ -57,6 +60,11 @@ async def test_vectors_equal_the_local_paths_in_order(local_ray: None, emulator:
     assert np.array_equal(np.stack([r["embedding"] for r in rows]), local)
     got = await asyncio.to_thread(embed_texts, TEXTS, t, workers=2, batch_size=64)
     assert got is not None and np.array_equal(got, local)
+    written = tmp_path / "vectors.parquet"
+    assert await asyncio.to_thread(embed_texts, TEXTS, t, workers=2, batch_size=64, parquet=str(written)) is None
+    table = pq.read_table(written).sort_by("id")  # a directory of files, keyed by id
+    assert table.column("id").to_pylist() == list(range(len(TEXTS)))
+    assert np.array_equal(np.stack(table.column("embedding").to_numpy(zero_copy_only=False)), local)
 
 
 async def test_a_failed_batch_is_run_again_by_ray_without_duplicates(local_ray: None, emulator: Emulator) -> None:

@@ -289,7 +289,9 @@ class OpenAIVideoTransport(HTTPTransport, VideoGenTransport):
             repeat=Repeat.UNSTARTED,
             what="video remix",
         )
-        return await self._finish(read_job((await read_all(self._session(), req, self.retry)).data).id)
+        asked = {"gen_ai.output.type": "video", "axio_omni.remix_of": video_id}
+        with telemetry.span(lambda: telemetry.Call("generate_content", self.model, self.base_url, asked)):
+            return await self._finish(read_job((await read_all(self._session(), req, self.retry)).data).id)
 
     async def delete(self, video_id: str) -> None:
         req = self._request("DELETE", f"/videos/{video_id}", repeat=Repeat.SAFE, what="video delete")
