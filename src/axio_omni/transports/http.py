@@ -187,22 +187,14 @@ async def _attempts[T](
 ) -> T:
     """The retry loop for ``req``, with the account's retry throttle, noting retries on ``record``."""
     throttle = req.pace[0].throttle if req.pace is not None else None
-    if record is None:
-        return await call_with_retry(
-            policy, attempt, repeat=req.repeat, what=req.what, budget=budget, throttle=throttle
-        )
+    on_retry = record.retried if record is not None else None
     try:
         return await call_with_retry(
-            policy,
-            attempt,
-            repeat=req.repeat,
-            what=req.what,
-            budget=budget,
-            throttle=throttle,
-            on_retry=record.retried,
+            policy, attempt, repeat=req.repeat, what=req.what, budget=budget, throttle=throttle, on_retry=on_retry
         )
     except OmniError as error:
-        record.finished(error)
+        if record is not None:
+            record.finished(error)
         raise
 
 
