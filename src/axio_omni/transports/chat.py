@@ -241,17 +241,15 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
                     request_id=resp.headers.get("x-request-id"),
                 )
             held = None  # the turn's IterationEnd, given after the call's record
-            while chunk := await read_chunk(resp, budget):
-                events = decoder.feed(chunk)
+            while True:
+                chunk = await read_chunk(resp, budget)
+                events = decoder.feed(chunk) if chunk else decoder.close()
                 if events and type(events[-1]) is IterationEnd:
                     held = events.pop()
                 for event in events:
                     yield event
-            events = decoder.close()
-            if events and type(events[-1]) is IterationEnd:
-                held = events.pop()
-            for event in events:
-                yield event
+                if not chunk:
+                    break
             complete = True
         except OmniError as error:
             record.finished(error)
