@@ -6,9 +6,9 @@ default). :func:`limiter_for` gives the one :class:`RateLimiter` of an account (
 address and a digest of the key, never the key), shared by every transport in the process, so
 that ten transports against one account draw from one budget instead of each from its own.
 
-The limiter books each request before it is sent (``acquire``: the wait the pacer computes, so a
-bulk job runs just under the limit instead of into 429s) and reads the answer's headers after
-(``settle``); the :class:`~axio_omni.retry.RetryThrottle` beside it withholds retries while most
+The sending layer (``transports/http.py``) books each request before it is sent (``book``: the wait
+the pacer computes, so a bulk job runs just under the limit instead of into 429s) and reports the
+answer's headers after (``settle``); the :class:`~axio_omni.retry.RetryThrottle` beside it withholds retries while most
 recent calls fail.
 
 Past one process, :func:`share_budget` puts a :class:`SharedBudget` (``axio_omni.ray``'s actor, or
@@ -90,12 +90,6 @@ class RateLimiter:
         self.waited += wait
         return wait
 
-    async def acquire(self, tokens: float) -> None:
-        """Book one request and wait until it may be sent."""
-        wait = self.book(tokens) if self.shared is None else await self.shared.reserve(tokens)
-        if wait > 0:
-            await self.sleep(wait)
-
     def settle(self, tokens: float, headers: RateHeaders | None) -> None:
         """A booked request was answered, with what its headers said of the limits (None: nothing,
         or no answer at all)."""
@@ -111,30 +105,36 @@ _LIMITERS: dict[tuple[str, str, RateLimits], RateLimiter] = {}
 _LOCK = threading.Lock()
 
 
+def _account(base_url: str, key: str | None, limits: RateLimits) -> tuple[str, str, RateLimits]:
+    """What names an account's limiter: the server's address and a digest of the key, never the key."""
+    return urlsplit(base_url).netloc, hashlib.sha256((key or "").encode()).hexdigest()[:16], limits
+
+
+def _new_limiter(limits: RateLimits, shared: SharedBudget | None = None) -> RateLimiter:
+    pacer = Pacer.static(limits.rpm, limits.tpm, time.monotonic()) if shared is None else Pacer()
+    throttle = RetryThrottle() if limits.throttle_retries else None
+    return RateLimiter(pacer, limits.follow_headers, throttle, shared=shared)
+
+
 def limiter_for(base_url: str, key: str | None, limits: RateLimits) -> RateLimiter | None:
     """The shared limiter of the account ``key`` at ``base_url``'s server (None when ``limits`` ask for
-    no pacing at all). The key itself is not kept: only a digest of it names the account."""
-    account = hashlib.sha256((key or "").encode()).hexdigest()[:16]
-    name = (urlsplit(base_url).netloc, account, limits)
+    no pacing at all and no budget is shared)."""
+    name = _account(base_url, key, limits)
     limiter = _LIMITERS.get(name)
     if limiter is None and limits.rpm is None and limits.tpm is None and not limits.follow_headers:
-        return None  # no pacing asked, and no budget shared
+        return None
     if limiter is None:
         with _LOCK:
             limiter = _LIMITERS.get(name)
             if limiter is None:
-                pacer = Pacer.static(limits.rpm, limits.tpm, time.monotonic())
-                throttle = RetryThrottle() if limits.throttle_retries else None
-                limiter = _LIMITERS[name] = RateLimiter(pacer, limits.follow_headers, throttle)
+                limiter = _LIMITERS[name] = _new_limiter(limits)
     return limiter
 
 
 def share_budget(base_url: str, key: str | None, limits: RateLimits, shared: SharedBudget) -> RateLimiter:
     """Make ``shared`` the budget of the account ``key`` at ``base_url`` in this process: every transport
-    with these ``limits`` books with it from now on."""
-    account = hashlib.sha256((key or "").encode()).hexdigest()[:16]
-    throttle = RetryThrottle() if limits.throttle_retries else None
-    limiter = RateLimiter(Pacer.static(None, None, time.monotonic()), limits.follow_headers, throttle, shared=shared)
+    with these ``limits`` books with it from now on (``RateLimiter.book`` is then not used)."""
+    limiter = _new_limiter(limits, shared)
     with _LOCK:
-        _LIMITERS[(urlsplit(base_url).netloc, account, limits)] = limiter
+        _LIMITERS[_account(base_url, key, limits)] = limiter
     return limiter
