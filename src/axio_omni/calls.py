@@ -134,6 +134,11 @@ def start_call(what: str) -> CallRecord:
     return record
 
 
-def watched_call(what: str) -> CallRecord | None:
-    """A record when a recording is open, else None (the free, common case)."""
-    return None if _current.get() is None else start_call(what)
+def watched_call(what: str, on_retry: Callable[[Retry], None] | None = None) -> CallRecord | None:
+    """A record when a recording is open or ``on_retry`` wants to hear of retries, else None (the
+    free, common case)."""
+    if on_retry is None:
+        return None if _current.get() is None else start_call(what)
+    record = start_call(what)
+    record.listeners.append(on_retry)
+    return record

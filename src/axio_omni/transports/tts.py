@@ -21,7 +21,7 @@ from axio.transport import TTSTransport
 from .. import telemetry
 from ..audio import Resampler, decode_audio, parse_media_type
 from ..audio.pcm import Samples
-from ..calls import Retry, start_call, watched_call
+from ..calls import Retry, watched_call
 from ..errors import ConfigurationError
 from ..fields import setting
 from ..retry import Repeat
@@ -63,8 +63,11 @@ class OpenAITTSTransport(HTTPTransport, TTSTransport):
         """The audio of ``bodies``, in an OpenTelemetry span when tracing is on."""
         if telemetry.tracer() is None:
             return self._chunks(bodies, headers)
-        asked: dict[str, Any] = {"gen_ai.output.type": "speech", "axio_omni.voice": voice or self.voice}
-        asked["axio_omni.input.characters"] = characters
+        asked = {
+            "gen_ai.output.type": "speech",
+            "axio_omni.voice": voice or self.voice,
+            "axio_omni.input.characters": characters,
+        }
         call = telemetry.Call("generate_content", self.model, self.base_url, asked)
 
         def seconds(first: bytes, total: int) -> float | None:
@@ -114,9 +117,7 @@ class OpenAITTSTransport(HTTPTransport, TTSTransport):
                 repeat=Repeat.UNSTARTED,
                 what=f"speech ({n + 1}/{len(bodies)})",
             )
-            record = start_call(request.what) if on_retry is not None else watched_call(request.what)
-            if on_retry is not None and record is not None:
-                record.listeners.append(on_retry)
+            record = watched_call(request.what, on_retry)
             resp = await open_response(session, request, self.retry, budget=budget, record=record)
             if not headers:
                 headers.update({k.lower(): v for k, v in resp.headers.items()})
