@@ -123,7 +123,8 @@ def _meters() -> _Meters | None:
     return _state.meters  # type: ignore[no-any-return]
 
 
-def _capturing() -> bool:
+def capturing() -> bool:
+    """Whether prompts and completions are recorded (the opt-in)."""
     if _state.capture is not None:
         return _state.capture
     return os.environ.get(_CAPTURE_ENV, "").strip().lower() in ("true", "1")
@@ -188,6 +189,12 @@ class Traced:
         self.usage: tuple[int, int] | None = None
         self.first_chunk: float | None = None
         self.retries = 0
+
+    def arrived(self) -> None:
+        """The first chunk of the answer is here (later calls change nothing)."""
+        if self.first_chunk is None:
+            self.first_chunk = time.perf_counter() - self.started
+            self.span.set_attribute("gen_ai.response.time_to_first_chunk", self.first_chunk)
 
     def set(self, name: str, value: Any) -> None:
         if value is not None:
@@ -256,7 +263,7 @@ async def traced_stream(
     traced = Traced(call)
     if call.record is not None:
         call.record.listeners.append(traced.retried)
-    capture = _capturing()
+    capture = capturing()
     if capture and prompt is not None:
         for name, value in prompt().items():
             traced.set(name, json.dumps(value, ensure_ascii=False))
@@ -265,8 +272,7 @@ async def traced_stream(
     try:
         async for event in events:
             if traced.first_chunk is None and isinstance(event, (TextDelta, ReasoningDelta, ToolUseStart)):
-                traced.first_chunk = time.perf_counter() - traced.started
-                traced.span.set_attribute("gen_ai.response.time_to_first_chunk", traced.first_chunk)
+                traced.arrived()
             if isinstance(event, IterationStart):
                 traced.response_model(event.model)
                 traced.set("gen_ai.response.id", event.id)
@@ -303,11 +309,6 @@ def traced_call(call: Call) -> Iterator[Traced]:
         traced.end(error, calls[-1] if calls else None)
 
 
-def capturing() -> bool:
-    """Whether prompts and completions are recorded (the opt-in)."""
-    return _capturing()
-
-
 @contextmanager
 def span(call: Callable[[], Call]) -> Iterator[Traced | None]:
     """A span around a call when tracing is on (``call`` is asked for only then), else None."""
@@ -333,8 +334,7 @@ async def traced_chunks(
         async for chunk in chunks(traced.retried):
             if not first:
                 first = chunk
-                traced.first_chunk = time.perf_counter() - traced.started
-                traced.span.set_attribute("gen_ai.response.time_to_first_chunk", traced.first_chunk)
+                traced.arrived()
             total += len(chunk)
             yield chunk
     except GeneratorExit:

@@ -3,8 +3,6 @@ holds the rest: the tracer, the conventions' attributes and metrics)."""
 
 from __future__ import annotations
 
-import time
-
 from axio.events import AudioOutputDelta, ProviderEvent, StreamEvent, TranscriptDelta, TurnComplete
 
 from .telemetry import Call, Traced, tracer
@@ -38,8 +36,7 @@ class SessionTrace:
                     self.turn.end()
                     self.turn = None
                 elif self.turn.first_chunk is None and isinstance(event, (AudioOutputDelta, TranscriptDelta)):
-                    self.turn.first_chunk = time.perf_counter() - self.turn.started
-                    self.turn.span.set_attribute("gen_ai.response.time_to_first_chunk", self.turn.first_chunk)
+                    self.turn.arrived()
 
     def _start_turn(self) -> None:
         from opentelemetry import trace
