@@ -20,7 +20,8 @@ How it runs:
 - Rows keep their order (the dataset's ``preserve_order`` is set), and the vectors are those the
   local path gives for the same texts.
 - A batch whose failure outlasts the transport's retries (the server's or the network's trouble,
-  never a refused key or a bad request) runs again whole in its worker, ``task_retries`` times;
+  never a refused key or a bad request) runs again whole in its worker, ``task_retries`` times,
+  through the project's one retry loop (``retry.call_with_retry``);
   a worker that dies has its batch run again by Ray on a new one (Ray Data's actor restarts). A
   batch is a pure function of its rows, so a rerun replaces its output and never duplicates a row.
 - The account's rate limit is one budget: a :class:`BudgetKeeper` actor holds the pacer, and every
@@ -35,41 +36,21 @@ How it runs:
 from __future__ import annotations
 
 import asyncio
-import itertools
-import logging
 import os
 import time
 from typing import Any
 
 import numpy as np
 
-from .errors import (
-    APIConnectionError,
-    ConflictError,
-    InternalServerError,
-    RateLimitError,
-    RequestTimeoutError,
-    StreamCutError,
-)
 from .pacing import Pacer
 from .pool import TransportPool
 from .ratelimit import RateLimits, share_budget
+from .retry import Repeat, RetryPolicy, call_with_retry
 from .transports.embeddings import OpenAIEmbeddingTransport
+from .wire.embeddings import Vectors
 from .wire.rate_limits import RateHeaders
 
 __all__ = ["BudgetKeeper", "RayBudget", "budget_actor", "embed_dataset", "embed_texts"]
-
-log = logging.getLogger("axio_omni.ray")
-
-#: The failures after which a batch runs again (the transport's retries came first).
-_TRANSIENT = (
-    APIConnectionError,
-    StreamCutError,
-    RateLimitError,
-    InternalServerError,
-    RequestTimeoutError,
-    ConflictError,
-)
 
 
 class BudgetKeeper:
@@ -122,7 +103,9 @@ class _Embedder:
 
     def __init__(self, config: dict[str, Any], column: str, output: str, keeper: Any, retries: int) -> None:
         self.loop = asyncio.new_event_loop()
-        self.retries = retries
+        # A batch's reruns go through the project's one retry loop: transient failures only (never a
+        # refused key), after the transport's own retries, so they start slower.
+        self.reruns = RetryPolicy(max_retries=retries, initial_delay=0.5, max_delay=30.0, deadline=None)
         self.pool = TransportPool()
         self.transport = OpenAIEmbeddingTransport.from_dict(config, pool=self.pool)
         self.column, self.output = column, output
@@ -132,19 +115,16 @@ class _Embedder:
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         texts = [str(text) for text in batch[self.column]]
-        for attempt in itertools.count(1):
-            try:
-                batch[self.output] = self.loop.run_until_complete(self.transport.embed_array(texts))
-                return batch
-            except _TRANSIENT as error:
-                # The transport's retries are spent; the batch runs again whole, its output replacing
-                # nothing (no row was written), after a pause that grows.
-                if attempt > self.retries:
-                    raise
-                wait = min(30.0, 0.5 * 2.0 ** (attempt - 1))
-                log.warning("a batch of %d texts failed (%s); running it again in %.1fs", len(texts), error, wait)
-                time.sleep(wait)
-        raise AssertionError("unreachable")
+
+        async def embed(_left: float | None) -> Vectors:
+            return await self.transport.embed_array(texts)
+
+        # Rerun whole: no row of the batch is written until it succeeds, so nothing is duplicated.
+        what = f"a batch of {len(texts)} texts"
+        batch[self.output] = self.loop.run_until_complete(
+            call_with_retry(self.reruns, embed, repeat=Repeat.SAFE, what=what)
+        )
+        return batch
 
     def __del__(self) -> None:
         if not self.loop.is_closed():
