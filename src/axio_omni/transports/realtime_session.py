@@ -332,20 +332,7 @@ class OpenAIRealtimeSession(RealtimeSession):
             replaced = False
             try:
                 while not replaced:
-                    events = proto.receive(json.loads(await ws.recv()))
-                    if proto.outbox:
-                        out, proto.outbox = proto.outbox, []
-                        await self._send(out)
-                    if proto.expired:
-                        proto.expired, replaced = False, True
-                        self._recover(ws, "session_expired")
-                        events += proto.connection_lost()
-                    # A TurnComplete ends the list of a response.done: the one point a recycle is asked.
-                    elif events and type(events[-1]) is TurnComplete and self._recycle_due():
-                        replaced = True
-                        self._recover(ws, "recycle")
-                    if self._trace is not None:
-                        self._trace.saw(events)
+                    events, replaced = await self._receive(ws)
                     for event in events:
                         yield event
             except ConnectionClosed as exc:
@@ -355,15 +342,39 @@ class OpenAIRealtimeSession(RealtimeSession):
                 if code not in RECOVERABLE_CLOSE_CODES or self._link.reconnect_attempts == 0:
                     message = f"the realtime session closed with code {code}: {reason or 'no reason given'}"
                     self._failure = SessionClosedError(message, close_code=code, reason=reason)
-                    if self._trace is not None:
-                        self._trace.end(self._failure)
-                        self._trace = None
+                    self._end_trace(self._failure)
                     for event in [*proto.connection_lost(), Error(self._failure)]:
                         yield event
                     return
                 self._recover(ws, f"close {code}")
                 for event in proto.connection_lost():
                     yield event
+
+    async def _receive(self, ws: ClientConnection) -> tuple[list[StreamEvent], bool]:
+        """The axio events of the next server message, and whether the connection is being replaced
+        (the session expired, or it is due for recycling); answers the protocol asks for are sent."""
+        proto = self.protocol
+        events = proto.receive(json.loads(await ws.recv()))
+        if proto.outbox:
+            out, proto.outbox = proto.outbox, []
+            await self._send(out)
+        replaced = False
+        if proto.expired:
+            proto.expired, replaced = False, True
+            self._recover(ws, "session_expired")
+            events += proto.connection_lost()
+        # A TurnComplete ends the list of a response.done: the one point a recycle is asked.
+        elif events and type(events[-1]) is TurnComplete and self._recycle_due():
+            replaced = True
+            self._recover(ws, "recycle")
+        if self._trace is not None:
+            self._trace.saw(events)
+        return events, replaced
+
+    def _end_trace(self, error: BaseException | None = None) -> None:
+        if self._trace is not None:
+            self._trace.end(error)
+            self._trace = None
 
     @property
     def closed(self) -> bool:
@@ -383,8 +394,6 @@ class OpenAIRealtimeSession(RealtimeSession):
         if self._recovery is not None and not self._recovery.done():
             self._recovery.cancel()
             await asyncio.gather(self._recovery, return_exceptions=True)
-        if self._trace is not None:
-            self._trace.end()
-            self._trace = None
+        self._end_trace()
         if self._ws is not None:
             await self._ws.close()
