@@ -38,6 +38,7 @@ from ..wire.model_list import read_model_list
 from ..wire.sse import StreamDecoder
 from .base import HTTPTransport
 from .http import finish, open_response, read_all, read_chunk
+from .peer_layout import from_peer_layout
 from .request import Request
 
 __all__ = ["AUTO_MODEL", "MODEL", "MODELS", "NOTHING_TO_SEND", "OpenAITransport", "check_arguments"]
@@ -388,22 +389,4 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
     @classmethod
     def _upgrade(cls, data: dict[str, Any]) -> dict[str, Any]:
         """Read ``axio-transport-openai``'s ``to_dict()`` layout as well as our own."""
-        foreign = set(data)
-        data.pop("api", None)  # that package may use /v1/responses; this transport speaks chat only
-        retry = dict(data.get("retry") or {})
-        if "max_retries" in data:
-            # There it counts attempts; here, attempts after the first.
-            retry["max_retries"] = max(0, int(data.pop("max_retries")) - 1)
-        if "retry_base_delay" in data:
-            retry["initial_delay"] = float(data.pop("retry_base_delay"))
-        if retry:
-            data["retry"] = retry
-        if "extra_params" in data:
-            data["extra_body"] = data.pop("extra_params")
-        if data.get("api_key") == "":
-            data["api_key"] = None
-        if "max_output_tokens" in data:
-            data["max_tokens"] = data.pop("max_output_tokens")
-        if data.get("name") == "OpenAI" and "extra_params" in foreign:
-            data.pop("name")  # that package's default label; ours tells the two apart
-        return data
+        return from_peer_layout(data)
