@@ -12,7 +12,7 @@ import asyncio
 import dataclasses
 import itertools
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Self, cast
 
@@ -198,17 +198,25 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
     def stream(self, messages: list[Message], tools: list[Tool[Any]], system: str) -> AsyncIterator[StreamEvent]:
         """Stream one turn. Arguments are checked now, before anything is sent."""
         body = self.build_payload(messages, tools, system)
-        request = self._request(
-            "POST",
-            "/chat/completions",
-            json_body=body,
-            accept="text/event-stream",
-            repeat=Repeat.SAFE,
-            what=f"chat completion ({self.spec.id})",
-        )
-        record = start_call(request.what)
-        events = self._stream(request, ChatStreamDecoder(think_tags=self.think_tags), record)
-        return self._traced(events, record, messages, system)
+        decoder = ChatStreamDecoder(think_tags=self.think_tags)
+        return self._turn("/chat/completions", body, f"chat completion ({self.spec.id})", decoder, messages, system)
+
+    def _turn(
+        self,
+        path: str,
+        body: dict[str, Any],
+        what: str,
+        decoder: StreamDecoder,
+        messages: list[Message],
+        system: str,
+        then: Callable[[AsyncIterator[StreamEvent]], AsyncIterator[StreamEvent]] | None = None,
+    ) -> AsyncIterator[StreamEvent]:
+        """One streamed turn to ``path``: its request, its call record, its events (through ``then``
+        when given), in a span when tracing is on. Nothing is sent until the first event is asked for."""
+        request = self._request("POST", path, json_body=body, accept="text/event-stream", repeat=Repeat.SAFE, what=what)
+        record = start_call(what)
+        events = self._stream(request, decoder, record)
+        return self._traced(events if then is None else then(events), record, messages, system)
 
     def _traced(
         self, events: AsyncIterator[StreamEvent], record: CallRecord, messages: list[Message], system: str

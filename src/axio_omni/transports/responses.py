@@ -20,10 +20,8 @@ from axio.messages import Message
 from axio.models import Capability
 from axio.tool import Tool
 
-from ..calls import start_call
 from ..errors import ConfigurationError
 from ..fields import setting
-from ..retry import Repeat
 from ..rules import Choice, Flag, JsonMap, Text
 from ..wire.responses_request import joined_items, message_items, response_tools
 from ..wire.responses_stream import ResponsesStreamDecoder
@@ -130,18 +128,11 @@ class OpenAIResponsesTransport(OpenAITransport):
     def stream(self, messages: list[Message], tools: list[Tool[Any]], system: str) -> AsyncIterator[StreamEvent]:
         """Stream one turn. Arguments are checked now, before anything is sent."""
         body, pending = self._payload(messages, tools, system)
-        request = self._request(
-            "POST",
-            "/responses",
-            json_body=body,
-            accept="text/event-stream",
-            repeat=Repeat.SAFE,
-            what=f"response ({self.spec.id})",
-        )
-        record = start_call(request.what)
-        events = self._stream(request, ResponsesStreamDecoder(), record)
         # Only a chained transport needs the answer's id: others stream without the extra layer.
-        return self._traced(self._chained(events, pending) if pending is not None else events, record, messages, system)
+        then = None if pending is None else lambda events: self._chained(events, pending)
+        return self._turn(
+            "/responses", body, f"response ({self.spec.id})", ResponsesStreamDecoder(), messages, system, then
+        )
 
     async def _chained(
         self, events: AsyncIterator[StreamEvent], pending: tuple[int, str]
