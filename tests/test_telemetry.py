@@ -256,3 +256,23 @@ async def test_a_realtime_session_is_a_span_with_its_turns_as_children(
     assert all(s.parent is not None and s.parent.span_id == root.context.span_id for s in turns)
     assert all(attrs_of(s)["gen_ai.usage.output_tokens"] > 0 for s in turns)
     assert all(attrs_of(s)["gen_ai.response.time_to_first_chunk"] > 0 for s in turns)
+
+
+async def test_streamed_speech_and_transcripts_report_their_usage(
+    emulator: Emulator, spans: InMemorySpanExporter
+) -> None:
+    tts = OpenAITTSTransport(base_url=emulator.base_url, model="gpt-4o-mini-tts", response_format="wav")
+    sse = OpenAITTSTransport(
+        base_url=emulator.base_url, model="gpt-4o-mini-tts", response_format="wav", stream_format="sse"
+    )
+    audio = b"".join([c async for c in sse.synthesize("Usage from the stream.")])
+    assert audio == b"".join([c async for c in tts.synthesize("Usage from the stream.")])
+    stt = OpenAISTTTransport(base_url=emulator.base_url, model="gpt-4o-transcribe")
+    stream = stt.transcribe_stream(audio)
+    assert "".join([p async for p in stream]) == "Usage from the stream."
+    (spoken, a1), (_, a2), (heard, a3) = attributes(spans)
+    assert spoken == "generate_content gpt-4o-mini-tts" and a1["gen_ai.usage.output_tokens"] > 0
+    assert "gen_ai.usage.input_tokens" not in a2  # raw audio reports no usage
+    assert heard == "transcription gpt-4o-transcribe" and a3["gen_ai.response.time_to_first_chunk"] > 0
+    assert stream.usage is not None and a3["gen_ai.usage.input_tokens"] == stream.usage.input_tokens
+    assert a3["axio_omni.audio.seconds"] > 1

@@ -57,11 +57,12 @@ from .transports.realtime_session import OpenAIRealtimeSession
 from .transports.responses import OpenAIResponsesTransport
 from .transports.sound import OpenAIAudioGenTransport
 from .transports.stt import OpenAISTTTransport
+from .transports.transcript_stream import TranscriptStream
 from .transports.tts import OpenAITTSTransport
 from .transports.videos import OpenAIVideoTransport
 from .wire.embeddings import EmbeddingUsage
 from .wire.images import ImagePart
-from .wire.speech import Segment, Transcript
+from .wire.transcripts import Segment, TokenLogprob, Transcript, TranscriptUsage, Word
 
 __all__ = [
     "APIConnectionError",
@@ -120,11 +121,15 @@ __all__ = [
     "SessionClosedError",
     "StreamCutError",
     "Timeouts",
+    "TokenLogprob",
     "Transcript",
+    "TranscriptStream",
+    "TranscriptUsage",
     "TransportPool",
     "UnprocessableEntityError",
     "VideoJobFailedError",
     "VideoJobTimeoutError",
+    "Word",
     "default_pool",
     "from_dict",
     "may_repeat",

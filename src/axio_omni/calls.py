@@ -57,6 +57,9 @@ class CallRecord:
     duration_s: float | None = None
     #: The error type that ended the call, if one did.
     error: str | None = None
+    #: Tokens the answer reported where the call has no event of its own to carry them (speech as
+    #: SSE: ``input_tokens``, ``output_tokens``, ``total_tokens``).
+    usage: dict[str, int] | None = None
     #: Told of each retry as it is decided (a span's event; a caller's log).
     listeners: list[Callable[[Retry], None]] = field(default_factory=list, repr=False)
 
@@ -95,6 +98,7 @@ class CallRecord:
             "response_s": self.response_s,
             "duration_s": self.duration_s,
             "error": self.error,
+            "usage": self.usage,
         }
 
 

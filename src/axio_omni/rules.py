@@ -367,8 +367,15 @@ class Nested(Instance):
 class Custom(Rule):
     """A rule made of functions, for values with a codec of their own (model ids and specs)."""
 
-    def __init__(self, what: str, accept: Callable[[Any], Any], read: Callable[[Any], Any] | None = None) -> None:
-        self._what, self._accept, self._read = what, accept, read
+    def __init__(
+        self,
+        what: str,
+        accept: Callable[[Any], Any],
+        read: Callable[[Any], Any] | None = None,
+        *,
+        optional: bool = False,
+    ) -> None:
+        self._what, self._accept, self._read, self.optional = what, accept, read, optional
 
     def describe(self) -> str:
         return self._what

@@ -319,31 +319,56 @@ def span(call: Callable[[], Call]) -> Iterator[Traced | None]:
         yield traced
 
 
-async def traced_chunks(
+async def traced_items[T](
     call: Call,
-    chunks: Callable[[Callable[[Retry], None]], AsyncIterator[bytes]],
-    seconds: Callable[[bytes, int], float | None],
-) -> AsyncIterator[bytes]:
-    """Streamed bytes (speech) in one span, opened at the first read: ``chunks(on_retry)`` makes them.
-    Records the time to the first chunk, the bytes, and the audio's seconds as
-    ``seconds(first_chunk, total_bytes)`` reckons them."""
+    items: Callable[[Callable[[Retry], None]], AsyncIterator[T]],
+    finish: Callable[[Traced], None] | None = None,
+) -> AsyncIterator[T]:
+    """Streamed items (speech chunks, transcript pieces) in one span, opened at the first read:
+    ``items(on_retry)`` makes them. Records the time to the first item; ``finish(traced)`` adds
+    what the whole stream told, before the span ends (whether or not it ended well)."""
     traced = Traced(call)
-    first, total = b"", 0
     error: BaseException | None = None
     try:
-        async for chunk in chunks(traced.retried):
-            if not first:
-                first = chunk
+        async for item in items(traced.retried):
+            if traced.first_chunk is None:
                 traced.arrived()
-            total += len(chunk)
-            yield chunk
+            yield item
     except GeneratorExit:
         raise
     except BaseException as exc:
         error = exc
         raise
     finally:
+        if finish is not None:
+            finish(traced)
+        traced.end(error)
+
+
+def traced_chunks(
+    call: Call,
+    chunks: Callable[[Callable[[Retry], None]], AsyncIterator[bytes]],
+    seconds: Callable[[bytes, int], float | None],
+    usage: Callable[[], Mapping[str, int] | None] | None = None,
+) -> AsyncIterator[bytes]:
+    """Streamed bytes (speech) in one span: :func:`traced_items` that also records the bytes, the
+    audio's seconds as ``seconds(first_chunk, total_bytes)`` reckons them, and the ``usage`` the
+    stream reported (``input_tokens``/``output_tokens``), if any."""
+    first, total = b"", 0
+
+    async def counted(on_retry: Callable[[Retry], None]) -> AsyncIterator[bytes]:
+        nonlocal first, total
+        async for chunk in chunks(on_retry):
+            first = first or chunk
+            total += len(chunk)
+            yield chunk
+
+    def finish(traced: Traced) -> None:
         traced.set("axio_omni.response.bytes", total)
         if first:
             traced.set("axio_omni.audio.seconds", seconds(first, total))
-        traced.end(error)
+        said = usage() if usage is not None else None
+        if said and "input_tokens" in said:
+            traced.used(said["input_tokens"], said.get("output_tokens"))
+
+    return traced_items(call, counted, finish)

@@ -44,7 +44,8 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
 
 def tts(url: str, **kw: Any) -> OpenAITTSTransport:
     kw.setdefault("response_format", "wav")
-    return OpenAITTSTransport(base_url=url, model="tts-1", **kw)
+    kw.setdefault("model", "tts-1")
+    return OpenAITTSTransport(base_url=url, **kw)
 
 
 def stt(url: str, **kw: Any) -> OpenAISTTTransport:
@@ -121,3 +122,39 @@ async def test_a_connection_uvicorn_closed_for_idleness_is_not_reused(speech_url
         assert word_error_rate(SENTENCES[0], await listener.transcribe(audio)) < 0.2
         await asyncio.sleep(5.2)
         assert word_error_rate(SENTENCES[0], await listener.transcribe(audio)) < 0.2
+
+
+async def test_whisper_translates_into_english(speech_urls: tuple[str, str]) -> None:
+    """faster-whisper-server serves /v1/audio/translations: English speech comes back as English text,
+    whole, with segments, and from a recording cut into pieces."""
+    piper, whisper = speech_urls
+    audio = b"".join([chunk async for chunk in tts(piper).synthesize(SENTENCES[0])])
+    listener = OpenAISTTTransport(base_url=whisper, retry=RetryPolicy.none())
+    heard = await listener.translate(audio, "audio/wav")
+    error = word_error_rate(SENTENCES[0], heard)
+    WER.append((f"translation: {heard!r}", error))
+    assert error <= 0.15, heard
+    segments = await listener.translate_segments(audio, "audio/wav")
+    assert segments.segments and segments.segments[-1].end > 1.0
+    rate = 16000
+    pause = np.zeros(int(0.8 * rate), np.float32)
+    spoken = [(await tts(piper).synthesize_array(s, rate=rate))[0] for s in SENTENCES * 6]
+    long = encode_audio(np.concatenate([part for s in spoken for part in (s, pause)]), rate, "wav")
+    cut = OpenAISTTTransport(base_url=whisper, max_upload_bytes=1024 * 1024, max_concurrency=2)
+    assert word_error_rate(" ".join(SENTENCES * 6), await cut.translate(long)) <= 0.15
+    with pytest.raises(BadRequestError, match="Unsupported response_format"):
+        await OpenAISTTTransport(base_url=whisper, response_format="text", retry=RetryPolicy.none()).translate(audio)
+
+
+async def test_servers_that_ignore_streaming_still_stream(speech_urls: tuple[str, str]) -> None:
+    """Whisper ignores ``stream=true`` (its JSON answer is one piece); Piper ignores
+    ``stream_format="sse"`` (its raw audio is the speech)."""
+    piper, whisper = speech_urls
+    plain = b"".join([chunk async for chunk in tts(piper).synthesize(SENTENCES[2])])
+    speaker = tts(piper, model="gpt-4o-mini-tts", stream_format="sse")
+    sse = b"".join([chunk async for chunk in speaker.synthesize(SENTENCES[2])])
+    assert sse[:4] == b"RIFF" and abs(len(sse) - len(plain)) < len(plain) // 4
+    stream = stt(whisper).transcribe_stream(sse, "audio/wav")
+    pieces = [piece async for piece in stream]
+    assert len(pieces) == 1 and word_error_rate(SENTENCES[2], pieces[0]) <= 0.15
+    assert stream.transcript is not None and stream.transcript.text == pieces[0]

@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import pytest
 import soundfile as sf
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from axio.transport import STTTransport, TTSTransport
 
 from axio_omni import (
@@ -23,6 +25,7 @@ from axio_omni import (
     from_dict,
 )
 from axio_omni.audio import encode_audio, float_to_pcm16, resample
+from axio_omni.calls import recording
 from axio_omni.emulator import Emulator
 from axio_omni.emulator.voice import RATE, encode_speech
 from tests.helpers import schema_errors
@@ -257,3 +260,47 @@ def test_stt_validation_and_round_trip() -> None:
             OpenAISTTTransport(**base, **bad)
     t = OpenAISTTTransport(**base, language="de", response_format="verbose_json", max_concurrency=2)
     assert from_dict(t.to_dict()).to_dict() == t.to_dict()
+
+
+@pytest.mark.parametrize("fmt", ["wav", "pcm", "mp3"])
+async def test_sse_speech_yields_the_same_bytes_as_raw_speech(emulator: Emulator, fmt: str) -> None:
+    raw = b"".join(await speak(tts(emulator, model="gpt-4o-mini-tts", response_format=fmt), SENTENCE))
+    sse = b"".join(
+        await speak(tts(emulator, model="gpt-4o-mini-tts", response_format=fmt, stream_format="sse"), SENTENCE)
+    )
+    assert sse == raw
+    assert emulator.requests[-1].body["stream_format"] == "sse" and "stream_format" not in emulator.requests[0].body
+
+
+async def test_sse_speech_usage_reaches_the_call_record(emulator: Emulator) -> None:
+    t = tts(emulator, model="gpt-4o-mini-tts", response_format="wav", stream_format="sse", max_chars=20)
+    with recording() as calls:
+        audio = b"".join(await speak(t, "First sentence here. And a second one."))
+    assert len(calls) == 2 and all(c.usage and c.usage["total_tokens"] > 0 for c in calls)
+    assert calls[-1].as_dict()["usage"] == calls[-1].usage
+    assert await stt(emulator).transcribe(audio) == "First sentence here. And a second one."
+
+
+async def test_sse_speech_cut_or_refused(emulator: Emulator) -> None:
+    emulator.fail_next("drop_after=2")
+    with pytest.raises(StreamCutError):
+        await speak(tts(emulator, model="gpt-4o-mini-tts", stream_format="sse", retry=RetryPolicy.none()), SENTENCE)
+    with pytest.raises(ConfigurationError, match="tts-1"):
+        OpenAITTSTransport(base_url=emulator.base_url, model="tts-1", stream_format="sse")
+
+
+async def test_a_server_that_ignores_stream_format_sends_raw_audio() -> None:
+    """The answer's Content-Type decides: raw audio is passed through as it is (as Piper answers)."""
+    seen: list[Any] = []
+
+    async def speech(request: web.Request) -> web.Response:
+        seen.append(await request.json())
+        return web.Response(body=b"ID3raw-mp3-bytes", content_type="audio/mpeg")
+
+    app = web.Application()
+    app.router.add_post("/v1/audio/speech", speech)
+    async with TestServer(app, host="127.0.0.1") as server:
+        base = str(server.make_url("/v1"))
+        t = OpenAITTSTransport(base_url=base, model="gpt-4o-mini-tts", stream_format="sse")
+        assert b"".join(await speak(t, "Hi.")) == b"ID3raw-mp3-bytes"
+    assert seen[0]["stream_format"] == "sse"

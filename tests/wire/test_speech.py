@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 
 import numpy as np
 import pytest
@@ -14,7 +13,7 @@ from hypothesis import strategies as st
 from axio_omni.audio import encode_audio
 from axio_omni.audio.split import iter_pieces
 from axio_omni.errors import MalformedResponseError
-from axio_omni.wire.speech import WavJoiner, read_transcription, split_text
+from axio_omni.wire.speech import WavJoiner, split_text
 from tests.helpers import split_at
 
 WORDS = st.text(alphabet="abcdefghij", min_size=1, max_size=30)
@@ -71,28 +70,6 @@ def test_wav_pieces_of_different_formats_are_refused() -> None:
         joiner.feed(encode_audio(np.zeros(10, np.float32), 22050, "wav"))
     with pytest.raises(MalformedResponseError, match="RIFF"):
         WavJoiner().feed(b"ID3 not a wav")
-
-
-def test_transcriptions_in_every_shape() -> None:
-    assert read_transcription(b'{"text": " Hello."}', "application/json").text == "Hello."
-    assert read_transcription(b" plain text\n", "text/plain; charset=utf-8").text == "plain text"
-    verbose = {
-        "task": "transcribe",
-        "language": "en",
-        "duration": 2.5,
-        "text": " A. B.",
-        "segments": [{"start": 0.0, "end": 1.0, "text": " A."}, {"start": 1.2, "end": 2.4, "text": " B."}],
-    }
-    t = read_transcription(json.dumps(verbose).encode(), "application/json").shifted(10.0)
-    assert (t.language, t.duration, [(s.start, s.end, s.text) for s in t.segments]) == (
-        "en",
-        2.5,
-        [(10.0, 11.0, "A."), (11.2, 12.4, "B.")],
-    )
-    with pytest.raises(MalformedResponseError, match="segments"):
-        read_transcription(b'{"text": "x", "segments": [{"start": 1}]}', "application/json")
-    with pytest.raises(MalformedResponseError):
-        read_transcription(b"<html>", "application/json")
 
 
 def speechlike(rate: int, seconds: float, pause_every: float) -> np.ndarray:

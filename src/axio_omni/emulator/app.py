@@ -24,9 +24,10 @@ from .replies import cut_to, reply_to
 from .responses import handle_responses
 from .shapes import completion, error_response
 from .sound import handle_sound
-from .speech import handle_speech, handle_transcription
+from .speech import handle_speech
 from .state import CALL, EMBEDDING_LIMITS, STATE, Call, EmbeddingLimits, EmulatorState, RecordedRequest
 from .streaming import stream_reply
+from .transcription import handle_transcription, handle_translation
 from .videos import (
     handle_video_content,
     handle_video_create,
@@ -193,6 +194,7 @@ def make_app(state: EmulatorState | None = None, *, embedding_limits: EmbeddingL
     app.router.add_post("/v1/embeddings", handle_embeddings)
     app.router.add_post("/v1/audio/speech", handle_speech)
     app.router.add_post("/v1/audio/transcriptions", handle_transcription)
+    app.router.add_post("/v1/audio/translations", handle_translation)
     app.router.add_get("/v1/realtime", handle_realtime)
     app.router.add_post("/v1/images/generations", handle_generation)
     app.router.add_post("/v1/images/edits", handle_edit)

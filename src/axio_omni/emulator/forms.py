@@ -23,14 +23,26 @@ class Upload:
 
 @dataclass(frozen=True, slots=True)
 class Form:
-    """A form's text fields, and its file parts by field name (in order)."""
+    """A form's text fields (the last value of each name; ``repeated`` keeps them all), and its file
+    parts by field name (in order)."""
 
     fields: dict[str, str] = field(default_factory=dict)
     files: dict[str, list[Upload]] = field(default_factory=dict)
+    repeated: dict[str, list[str]] = field(default_factory=dict)
 
     def file(self, *names: str) -> Upload | None:
         """The first file under any of ``names``."""
         return next((u for n in names for u in self.files.get(n, ())), None)
+
+    def values(self, name: str) -> list[str]:
+        """An array field, sent as ``name[]`` (OpenAI's SDK) or as ``name`` repeated."""
+        return self.repeated.get(f"{name}[]") or self.repeated.get(name) or []
+
+    def object(self, name: str) -> dict[str, str] | None:
+        """An object field sent as ``name[key]`` parts, or None when there is none."""
+        prefix = f"{name}["
+        found = {k[len(prefix) : -1]: v for k, v in self.fields.items() if k.startswith(prefix) and k.endswith("]")}
+        return found or None
 
 
 async def read_form(request: web.Request, file_fields: frozenset[str]) -> Form:
@@ -44,5 +56,7 @@ async def read_form(request: web.Request, file_fields: frozenset[str]) -> Form:
             upload = Upload(part.filename, part.headers.get("Content-Type"), bytes(await part.read()))
             form.files.setdefault(part.name, []).append(upload)
         else:
-            form.fields[part.name] = await part.text()
+            value = await part.text()
+            form.fields[part.name] = value
+            form.repeated.setdefault(part.name, []).append(value)
     return form

@@ -1,24 +1,27 @@
-"""``POST /v1/audio/speech`` and ``POST /v1/audio/transcriptions`` in the emulator.
+"""``POST /v1/audio/speech`` in the emulator.
 
 Speech is real audio in the format asked for (pcm is 24 kHz 16-bit mono, as OpenAI's), streamed
-in chunks; its content is the tone code of ``voice.py``, so the emulator's own transcription
-returns the same text. AAC has no encoder here and is refused with ``unsupported_response_format``.
+in chunks; its content is the tone code of ``voice.py`` in the voice asked for, so the emulator's
+own transcription returns the same text and tells voices apart. ``stream_format="sse"`` sends the
+same bytes as ``speech.audio.delta`` events and ends with ``speech.audio.done`` and its usage
+(tts-1 and tts-1-hd refuse it, as OpenAI's do). AAC has no encoder here and is refused with
+``unsupported_response_format``.
 """
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from aiohttp import web
 
-from ..audio import decode_audio, encode_audio
-from .forms import read_form
+from ..audio import encode_audio
 from .shapes import error_response
 from .state import CALL, Call
-from .voice import RATE, Burst, decode_speech, encode_speech
-from .writer import respond_bytes, respond_json
+from .voice import RATE, encode_speech
+from .writer import BodyWriter, dumps, respond_bytes
 
-__all__ = ["handle_speech", "handle_transcription"]
+__all__ = ["handle_speech"]
 
 _CONTENT_TYPES = {
     "mp3": "audio/mpeg",
@@ -29,7 +32,8 @@ _CONTENT_TYPES = {
     "pcm": "audio/pcm",
 }
 _CHUNK = 8192
-_UPLOADS = "['flac', 'm4a', 'mp3', 'mp4', 'mpeg', 'mpga', 'oga', 'ogg', 'wav', 'webm']"
+#: Audio tokens per second of speech the usage of ``speech.audio.done`` counts.
+_TOKENS_PER_SECOND = 20
 
 
 def _speech_problem(body: Any) -> tuple[str, str] | None:
@@ -50,6 +54,11 @@ def _speech_problem(body: Any) -> tuple[str, str] | None:
     speed = body.get("speed", 1.0)
     if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not 0.25 <= speed <= 4.0:
         return f"Invalid 'speed': {speed!r}; it must be between 0.25 and 4.0", "speed"
+    stream_format = body.get("stream_format", "audio")
+    if stream_format not in ("audio", "sse"):
+        return f"Invalid 'stream_format': {stream_format!r}; use 'audio' or 'sse'", "stream_format"
+    if stream_format == "sse" and body["model"] in ("tts-1", "tts-1-hd"):
+        return f"stream_format 'sse' is not supported for model '{body['model']}'.", "stream_format"
     return None
 
 
@@ -67,76 +76,34 @@ async def handle_speech(request: web.Request) -> web.StreamResponse:
             param="response_format",
             code="unsupported_response_format",
         )
-    audio = encode_audio(encode_speech(body["input"], RATE), RATE, fmt)
+    voice = body["voice"] if isinstance(body["voice"], str) else str(body["voice"]["id"])
+    samples = encode_speech(body["input"], RATE, voice)
+    audio = encode_audio(samples, RATE, fmt)
+    if body.get("stream_format") == "sse":
+        usage = _usage(body["input"], len(samples) / RATE)
+        return await _sse(request, call, audio, usage)
     # Streamed in chunks without a length, as OpenAI streams speech.
     return await respond_bytes(
         request, call, audio, _CONTENT_TYPES[fmt], headers={"x-sample-rate": str(RATE)}, chunk=_CHUNK, length=False
     )
 
 
-async def handle_transcription(request: web.Request) -> web.StreamResponse:
-    """The call's record receives the form fields (not the file's bytes), for tests to inspect."""
-    call: Call = request[CALL]
-    record: dict[str, Any] = {}
-    call.record.body = record
-    if not request.content_type.startswith("multipart/"):
-        return error_response(400, "the request must be multipart/form-data", param="file")
-    form = await read_form(request, frozenset({"file"}))
-    fields, upload = form.fields, form.file("file")
-    record.update(fields)
-    if upload is None:
-        return error_response(400, "you must provide a file parameter", param="file")
-    record["file"] = {"filename": upload.filename, "content_type": upload.content_type}
-    if not fields.get("model"):
-        return error_response(400, "you must provide a model parameter", param="model")
-    fmt = fields.get("response_format", "json")
-    if fmt not in ("json", "text", "verbose_json", "srt", "vtt"):
-        return error_response(400, f"Invalid 'response_format': {fmt!r}", param="response_format")
-    try:
-        samples, rate = decode_audio(upload.data)
-    except ValueError:
-        return error_response(400, f"Invalid file format. Supported formats: {_UPLOADS}", param="file")
-    bursts = decode_speech(samples, rate)
-    return await _transcript(request, call, bursts, len(samples) / rate, fmt, fields.get("language"))
+def _usage(text: str, seconds: float) -> dict[str, int]:
+    prompt, audio = max(1, len(text) // 4), max(1, round(seconds * _TOKENS_PER_SECOND))
+    return {"input_tokens": prompt, "output_tokens": audio, "total_tokens": prompt + audio}
 
 
-async def _transcript(
-    request: web.Request, call: Call, bursts: list[Burst], duration: float, fmt: str, language: str | None
-) -> web.StreamResponse:
-    """The sentences heard, in the ``response_format`` asked for."""
-    text = " ".join(b.text for b in bursts)
-    if fmt in ("text", "srt", "vtt"):
-        plain = text + "\n" if fmt == "text" else _subtitles(bursts, fmt)
-        return await respond_bytes(request, call, plain.encode(), "text/plain; charset=utf-8")
-    if fmt == "json":
-        usage = {"type": "duration", "seconds": round(duration)}
-        return await respond_json(request, call, {"text": text, "usage": usage})
-    segments = [
-        {
-            "id": i,
-            "seek": 0,
-            "start": round(b.start, 3),
-            "end": round(b.end, 3),
-            "text": b.text,
-            "tokens": list(b.text.encode())[:64],
-            "temperature": 0.0,
-            "avg_logprob": -0.1,
-            "compression_ratio": 1.0,
-            "no_speech_prob": 0.0,
-        }
-        for i, b in enumerate(bursts)
-    ]
-    verbose = {"task": "transcribe", "language": language or "english", "duration": round(duration, 3)}
-    return await respond_json(request, call, {**verbose, "text": text, "segments": segments})
-
-
-def _subtitles(bursts: list[Burst], fmt: str) -> str:
-    def stamp(seconds: float) -> str:
-        ms = int(round(seconds * 1000))
-        sep = "," if fmt == "srt" else "."
-        return f"{ms // 3600000:02d}:{ms // 60000 % 60:02d}:{ms // 1000 % 60:02d}{sep}{ms % 1000:03d}"
-
-    cues = [f"{stamp(b.start)} --> {stamp(b.end)}\n{b.text}\n" for b in bursts]
-    if fmt == "srt":
-        return "\n".join(f"{i + 1}\n{cue}" for i, cue in enumerate(cues))
-    return "WEBVTT\n\n" + "\n".join(cues)
+async def _sse(request: web.Request, call: Call, audio: bytes, usage: dict[str, int]) -> web.StreamResponse:
+    """The audio as ``speech.audio.delta`` events, then ``speech.audio.done`` with the usage."""
+    resp = web.StreamResponse(
+        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "x-sample-rate": str(RATE)}
+    )
+    await resp.prepare(request)
+    writer = BodyWriter(request, resp, call, sse=True)
+    for at in range(0, len(audio), _CHUNK):
+        delta = {"type": "speech.audio.delta", "audio": base64.b64encode(audio[at : at + _CHUNK]).decode()}
+        if not await writer.send(b"data: " + dumps(delta) + b"\n\n"):
+            return resp
+    if await writer.send(b"data: " + dumps({"type": "speech.audio.done", "usage": usage}) + b"\n\n"):
+        await writer.end()
+    return resp

@@ -1,22 +1,24 @@
 """The emulator's "voice": text carried as tones, so its speech transcribes back to the same text.
 
-Each sentence becomes one burst: a 3.6 kHz preamble, then for every UTF-8 byte of a two-byte
-length, the text and a checksum, two 40 ms tones (one per 4-bit nibble, 16 frequencies between
-600 Hz and 3.2 kHz), with 300 ms of silence between sentences. Tones outlive MP3 and Opus coding
-and resampling. Decoding measures each symbol's power at the 16 frequencies, so it works at any
-sample rate, and the silences let the STT transport cut a long recording where real speech
-would pause. A checksum that does not match means "not our speech" and gives no text.
+Each sentence becomes one burst: a 3.6 kHz preamble, then for every byte of the voice's number, a
+two-byte length, the text (UTF-8) and a checksum, two 40 ms tones (one per 4-bit nibble, 16
+frequencies between 600 Hz and 3.2 kHz), with 300 ms of silence between sentences. The voice's
+number tells speakers apart (diarization), and each byte's place in time gives each word's.
+Tones outlive MP3 and Opus coding and resampling. Decoding measures each symbol's power at the 16
+frequencies, so it works at any sample rate, and the silences let the STT transport cut a long
+recording where real speech would pause. A checksum that does not match means "not our speech" and gives no text.
 """
 
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["RATE", "Burst", "decode_speech", "encode_speech"]
+__all__ = ["RATE", "VOICES", "Burst", "decode_speech", "encode_speech", "voice_name", "voice_number"]
 
 RATE = 24000
 _SYMBOL = 0.040
@@ -28,6 +30,24 @@ _MARKER_HZ = 3600.0
 _TONES = 600.0 + 175.0 * np.arange(16)
 _AMPLITUDE = 0.4
 _SENTENCES = re.compile(r"(?<=[.!?])\s+")
+#: OpenAI's voices, numbered in this order; any other name gets a number of its own from 16 up.
+VOICES = (
+    "alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer", "verse", "marin", "cedar",
+)  # fmt: skip
+#: Symbols before the text: the voice's number (2) and the length (4).
+_HEAD = 6
+
+
+def voice_number(voice: str) -> int:
+    """The byte a voice's speech carries."""
+    if voice in VOICES:
+        return VOICES.index(voice)
+    return 16 + zlib.crc32(voice.encode()) % 240
+
+
+def voice_name(number: int) -> str:
+    """The voice a number stands for (``voice-N`` for one not among OpenAI's)."""
+    return VOICES[number] if number < len(VOICES) else f"voice-{number}"
 
 
 def _tone(freq: float, seconds: float, rate: int) -> npt.NDArray[np.float64]:
@@ -42,9 +62,9 @@ def _tone(freq: float, seconds: float, rate: int) -> npt.NDArray[np.float64]:
     return wave
 
 
-def _burst(text: str, rate: int) -> npt.NDArray[np.float64]:
+def _burst(text: str, rate: int, voice: int) -> npt.NDArray[np.float64]:
     payload = text.encode("utf-8")
-    framed = len(payload).to_bytes(2, "big") + payload + bytes([sum(payload) & 0xFF])
+    framed = bytes([voice]) + len(payload).to_bytes(2, "big") + payload + bytes([(voice + sum(payload)) & 0xFF])
     parts = [_tone(_MARKER_HZ, _PREAMBLE, rate), np.zeros(int(_GAP * rate))]
     for byte in framed:
         parts.append(_tone(float(_TONES[byte >> 4]), _SYMBOL, rate))
@@ -52,22 +72,37 @@ def _burst(text: str, rate: int) -> npt.NDArray[np.float64]:
     return np.concatenate(parts)
 
 
-def encode_speech(text: str, rate: int = RATE) -> npt.NDArray[np.float32]:
-    """Mono float32 "speech" of ``text`` at ``rate`` Hz: one burst per sentence, pauses between."""
+def encode_speech(text: str, rate: int = RATE, voice: str = "alloy") -> npt.NDArray[np.float32]:
+    """Mono float32 "speech" of ``text`` at ``rate`` Hz in ``voice``: one burst per sentence, pauses between."""
     pause = np.zeros(int(_PAUSE * rate))
     parts: list[npt.NDArray[np.float64]] = [pause]
+    number = voice_number(voice)
     for sentence in filter(None, (s.strip() for s in _SENTENCES.split(text))):
-        parts += [_burst(sentence[:20000], rate), pause]
+        parts += [_burst(sentence[:20000], rate, number), pause]
     return (np.concatenate(parts) * _AMPLITUDE).astype(np.float32)
 
 
 @dataclass(frozen=True, slots=True)
 class Burst:
-    """One sentence found in a recording, with its place in seconds."""
+    """One sentence found in a recording, with its place in seconds, its voice and its words' places."""
 
     start: float
     end: float
     text: str
+    voice: str = "alloy"
+    words: tuple[tuple[str, float, float], ...] = ()
+
+
+def _words(payload: bytes, data_at: float, rate: int) -> tuple[tuple[str, float, float], ...]:
+    """Each space-separated word of ``payload`` and the seconds its symbols span."""
+    out, at = [], 0
+    for raw in payload.split(b" "):
+        if raw:
+            first = data_at + (_HEAD + 2 * at) * _SYMBOL * rate
+            last = data_at + (_HEAD + 2 * (at + len(raw))) * _SYMBOL * rate
+            out.append((raw.decode("utf-8", "replace"), round(first / rate, 3), round(last / rate, 3)))
+        at += len(raw) + 1
+    return tuple(out)
 
 
 def _power(frame: npt.NDArray[np.float32], freqs: npt.ArrayLike, rate: int) -> npt.NDArray[np.float64]:
@@ -113,17 +148,20 @@ def decode_speech(samples: npt.NDArray[np.float32], rate: int) -> list[Burst]:
             at = onset + int(_SYMBOL * rate)
             continue
         data_at = onset + (_PREAMBLE + _GAP) * rate
-        head = _symbols(samples, rate, int(data_at), 4)
+        head = _symbols(samples, rate, int(data_at), _HEAD)
         if head is None:
             break
-        length = (head[0] << 12) | (head[1] << 8) | (head[2] << 4) | head[3]
-        body = _symbols(samples, rate, int(data_at + 4 * _SYMBOL * rate), 2 * (length + 1))
+        voice = (head[0] << 4) | head[1]
+        length = (head[2] << 12) | (head[3] << 8) | (head[4] << 4) | head[5]
+        body = _symbols(samples, rate, int(data_at + _HEAD * _SYMBOL * rate), 2 * (length + 1))
         if body is None:
             break
         raw = bytes((body[i] << 4) | body[i + 1] for i in range(0, len(body), 2))
         payload, check = raw[:-1], raw[-1]
-        end = data_at + (4 + len(body)) * _SYMBOL * rate
-        if sum(payload) & 0xFF == check:
-            bursts.append(Burst(onset / rate, end / rate, payload.decode("utf-8", "replace")))
+        end = data_at + (_HEAD + len(body)) * _SYMBOL * rate
+        if (voice + sum(payload)) & 0xFF == check:
+            text = payload.decode("utf-8", "replace")
+            words = _words(payload, data_at, rate)
+            bursts.append(Burst(onset / rate, end / rate, text, voice_name(voice), words))
         at = int(end)
     return bursts

@@ -1,6 +1,9 @@
 """``OpenAITTSTransport``: axio's ``TTSTransport`` over ``POST /v1/audio/speech``, streamed.
 
-Audio reaches the caller chunk by chunk as the server sends it; nothing is buffered whole. Text
+Audio reaches the caller chunk by chunk as the server sends it; nothing is buffered whole. With
+``stream_format="sse"`` the server sends it as ``speech.audio.delta`` events, decoded here into the
+same bytes, and ends with ``speech.audio.done``, whose usage reaches the call record and the span;
+a server that ignores ``stream_format`` and sends raw audio is read as raw audio. Text
 over the endpoint's 4,096 characters is cut at sentence boundaries and spoken as consecutive
 requests whose audio follows in order (WAV pieces joined into one stream). Each piece is an
 ``UNSTARTED`` request (``retry.Repeat``): sent again only when the server cannot have started it
@@ -12,7 +15,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -27,7 +30,8 @@ from ..fields import setting
 from ..retry import Repeat
 from ..rules import Choice, JsonMap, Number, Text
 from ..timeouts import Budget
-from ..wire.speech import MAX_SPEECH_CHARS, SPEECH_FORMATS, WavJoiner, speech_request, split_text
+from ..wire.speech import MAX_SPEECH_CHARS, SPEECH_FORMATS, SpeechEvents, WavJoiner, speech_request, split_text
+from ..wire.sse import StreamDecoder
 from .base import HTTPTransport
 from .http import finish, open_response, read_chunk
 
@@ -49,20 +53,28 @@ class OpenAITTSTransport(HTTPTransport, TTSTransport):
     response_format: Literal["mp3", "opus", "aac", "flac", "wav", "pcm"] = setting("mp3", Choice(*SPEECH_FORMATS))
     speed: float | None = setting(None, Number(0.25, 4.0, optional=True))
     instructions: str | None = setting(None, Text(optional=True, empty=True))
+    #: ``audio`` (the raw bytes) or ``sse`` (``speech.audio.delta`` events, with usage at the end;
+    #: not taken by tts-1 and tts-1-hd). ``synthesize`` yields the same audio bytes either way.
+    stream_format: Literal["audio", "sse"] = setting("audio", Choice("audio", "sse"))
     #: Characters per request; longer text is cut at sentence boundaries.
     max_chars: int = setting(MAX_SPEECH_CHARS, Number(1, MAX_SPEECH_CHARS, integer=True))
     extra_body: Mapping[str, Any] = setting(default_factory=dict, rule=JsonMap(reserved=("input",)))
 
+    def __post_init__(self) -> None:
+        self._validate_common()
+        if self.stream_format == "sse" and self.model in ("tts-1", "tts-1-hd"):
+            raise ConfigurationError(f"stream_format='sse' is not taken by {self.model}: use gpt-4o-mini-tts")
+
     def synthesize(self, text: str, *, voice: str | None = None) -> AsyncIterator[bytes]:
         """Audio of ``text`` in ``response_format``, streamed; arguments are checked before any request."""
-        return self._speech(self._plan(text, voice), {}, voice, len(text))
+        return self._speech(self._plan(text, voice), _Said(), voice, len(text))
 
     def _speech(
-        self, bodies: list[dict[str, Any]], headers: dict[str, str], voice: str | None, characters: int
+        self, bodies: list[dict[str, Any]], said: _Said, voice: str | None, characters: int
     ) -> AsyncIterator[bytes]:
         """The audio of ``bodies``, in an OpenTelemetry span when tracing is on."""
         if telemetry.tracer() is None:
-            return self._chunks(bodies, headers)
+            return self._chunks(bodies, said)
         asked = {
             "gen_ai.output.type": "speech",
             "axio_omni.voice": voice or self.voice,
@@ -71,9 +83,11 @@ class OpenAITTSTransport(HTTPTransport, TTSTransport):
         call = telemetry.Call("generate_content", self.model, self.base_url, asked)
 
         def seconds(first: bytes, total: int) -> float | None:
-            return _audio_seconds(self.response_format, headers, first, total)
+            return _audio_seconds(self.response_format, said.headers, first, total)
 
-        return telemetry.traced_chunks(call, lambda on_retry: self._chunks(bodies, headers, on_retry), seconds)
+        return telemetry.traced_chunks(
+            call, lambda on_retry: self._chunks(bodies, said, on_retry), seconds, lambda: said.usage
+        )
 
     def _plan(self, text: str, voice: str | None) -> list[dict[str, Any]]:
         if not isinstance(text, str) or not text.strip():
@@ -96,15 +110,16 @@ class OpenAITTSTransport(HTTPTransport, TTSTransport):
                 speed=self.speed,
                 instructions=self.instructions,
                 extra=self.extra_body,
+                stream_format=self.stream_format,
             )
             for piece in pieces
         ]
 
     async def _chunks(
-        self, bodies: list[dict[str, Any]], headers: dict[str, str], on_retry: Callable[[Retry], None] | None = None
+        self, bodies: list[dict[str, Any]], said: _Said, on_retry: Callable[[Retry], None] | None = None
     ) -> AsyncIterator[bytes]:
-        """The audio of ``bodies`` in order; ``headers`` receives the first response's headers;
-        ``on_retry`` is told of each piece's retries."""
+        """The audio of ``bodies`` in order; ``said`` receives the first response's headers and the
+        usage the pieces reported; ``on_retry`` is told of each piece's retries."""
         session = self._session()
         budget = Budget.start(self.timeouts.total)
         joiner = WavJoiner() if self.response_format == "wav" and len(bodies) > 1 else None
@@ -119,16 +134,24 @@ class OpenAITTSTransport(HTTPTransport, TTSTransport):
             )
             record = watched_call(request.what, on_retry)
             resp = await open_response(session, request, self.retry, budget=budget, record=record)
-            if not headers:
-                headers.update({k.lower(): v for k, v in resp.headers.items()})
+            if not said.headers:
+                said.headers.update({k.lower(): v for k, v in resp.headers.items()})
             if joiner is not None:
                 joiner.start_piece()
+            events = SpeechEvents()
+            decoder = StreamDecoder(events) if resp.content_type == "text/event-stream" else None
             complete = False
             try:
                 while chunk := await read_chunk(resp, budget):
-                    out = joiner.feed(chunk) if joiner is not None else chunk
-                    if out:
-                        yield out
+                    for audio in decoder.feed(chunk) if decoder is not None else (chunk,):
+                        out = joiner.feed(audio) if joiner is not None else audio
+                        if out:
+                            yield out
+                if decoder is not None:
+                    decoder.close()
+                    said.add(events.usage)
+                    if record is not None:
+                        record.usage = said.usage
                 complete = True
             finally:
                 finish(resp, complete, record)
@@ -143,16 +166,30 @@ class OpenAITTSTransport(HTTPTransport, TTSTransport):
         """
         if self.response_format == "aac":
             raise ConfigurationError("aac cannot be decoded here; use wav, pcm, flac, mp3 or opus")
-        headers: dict[str, str] = {}
-        data = b"".join([c async for c in self._speech(self._plan(text, voice), headers, voice, len(text))])
+        said = _Said()
+        data = b"".join([c async for c in self._speech(self._plan(text, voice), said, voice, len(text))])
         media = "audio/wav"
         if self.response_format == "pcm":
-            media = f"audio/pcm;rate={_pcm_rate(headers)}"
+            media = f"audio/pcm;rate={_pcm_rate(said.headers)}"
         samples, native = decode_audio(data, media)
         if rate is None or rate == native:
             return samples, native
         resampler = Resampler(native, rate)
         return np.concatenate([resampler.process(samples), resampler.flush()]), rate
+
+
+@dataclass(slots=True)
+class _Said:
+    """What one ``synthesize`` call's answers said besides the audio: the first one's headers, and
+    the usage that SSE answers reported (summed over the pieces of a long text)."""
+
+    headers: dict[str, str] = field(default_factory=dict)
+    usage: dict[str, int] | None = None
+
+    def add(self, usage: Mapping[str, int] | None) -> None:
+        if usage:
+            total = self.usage or {}
+            self.usage = {k: total.get(k, 0) + usage.get(k, 0) for k in {*total, *usage}}
 
 
 def _pcm_rate(headers: Mapping[str, str]) -> int:

@@ -1,4 +1,4 @@
-"""``/v1/audio/speech`` and ``/v1/audio/transcriptions``: request and response shapes (sans-I/O).
+"""``/v1/audio/speech``: request and response shapes (sans-I/O); transcripts are ``transcripts.py``.
 
 Also the two pieces of logic that let one call exceed an endpoint's limits: text cut at sentence
 boundaries for speech (4,096 characters a request), and recordings cut at their quietest moments
@@ -8,26 +8,27 @@ pieces of a long speech joined into one stream.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 import struct
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import MalformedResponseError
+from ..errors import MalformedResponseError, StreamCutError
+from .chat_values import in_band_error
+from .sse import SSEEvent
 
 __all__ = [
     "SPEECH_FORMATS",
-    "Segment",
-    "Transcript",
+    "SpeechEvents",
     "WavJoiner",
     "WavLayout",
     "quietest_cut",
-    "read_transcription",
     "speech_request",
     "split_text",
     "wav_layout",
@@ -88,15 +89,64 @@ def speech_request(
     speed: float | None,
     instructions: str | None,
     extra: Mapping[str, Any],
+    stream_format: str = "audio",
 ) -> dict[str, Any]:
-    """The body of one ``/audio/speech`` request."""
+    """The body of one ``/audio/speech`` request (``stream_format`` sent only when it is ``sse``)."""
     body: dict[str, Any] = {"model": model, "input": text, "voice": voice, "response_format": response_format}
     if speed is not None:
         body["speed"] = speed
     if instructions:
         body["instructions"] = instructions
+    if stream_format != "audio":
+        body["stream_format"] = stream_format
     body.update(extra)
     return body
+
+
+class SpeechEvents:
+    """The SSE events of ``stream_format="sse"`` speech (an ``EventReader`` for ``sse.StreamDecoder``):
+    the audio bytes of each ``speech.audio.delta``, and the usage of ``speech.audio.done``.
+
+    An ``error`` event raises :class:`~axio_omni.errors.InBandError`; a stream that ends before
+    ``speech.audio.done`` is cut (:meth:`close` raises).
+    """
+
+    __slots__ = ("usage", "done")
+
+    def __init__(self) -> None:
+        #: ``speech.audio.done``'s usage (input, output and total tokens), once it arrived.
+        self.usage: dict[str, int] | None = None
+        self.done = False
+
+    def feed_event(self, event: SSEEvent) -> list[bytes]:
+        data = event.data.strip()
+        if not data or data == "[DONE]":
+            return []
+        try:
+            payload = json.loads(data)
+        except ValueError:
+            raise MalformedResponseError(f"a speech stream event that is not JSON: {data[:200]!r}") from None
+        if not isinstance(payload, dict):
+            raise MalformedResponseError(f"a speech stream event that is not an object: {data[:200]!r}")
+        kind = payload.get("type") or event.event
+        if kind == "error" or "error" in payload:
+            raise in_band_error(payload.get("error", payload), "in the speech stream")
+        if kind == "speech.audio.delta":
+            try:
+                return [base64.b64decode(payload["audio"], validate=True)]
+            except (KeyError, TypeError, binascii.Error):
+                raise MalformedResponseError("a speech.audio.delta without base64 'audio'") from None
+        if kind == "speech.audio.done":
+            self.done = True
+            usage = payload.get("usage")
+            if isinstance(usage, Mapping):
+                self.usage = {k: v for k, v in usage.items() if isinstance(v, int) and not isinstance(v, bool)}
+        return []
+
+    def close(self) -> list[bytes]:
+        if not self.done:
+            raise StreamCutError("the speech stream ended without speech.audio.done: it was cut")
+        return []
 
 
 class WavJoiner:
@@ -174,59 +224,6 @@ def _unknown_sizes(head: bytes) -> bytes:
     out[4:8] = b"\xff\xff\xff\xff"
     out[-4:] = b"\xff\xff\xff\xff"
     return bytes(out)
-
-
-@dataclass(frozen=True, slots=True)
-class Segment:
-    """A stretch of a transcript, times in seconds from the start of the whole recording."""
-
-    start: float
-    end: float
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Transcript:
-    """A transcription: the text, and where the server gave them, language, duration and segments."""
-
-    text: str
-    language: str | None = None
-    duration: float | None = None
-    segments: tuple[Segment, ...] = field(default=())
-
-    def shifted(self, offset: float) -> Transcript:
-        """This transcript with every time moved ``offset`` seconds later."""
-        return Transcript(
-            self.text,
-            self.language,
-            self.duration,
-            tuple(Segment(s.start + offset, s.end + offset, s.text) for s in self.segments),
-        )
-
-
-def read_transcription(body: bytes, content_type: str) -> Transcript:
-    """A ``json``, ``verbose_json`` or ``text`` answer; leading/trailing spaces trimmed (Whisper adds one)."""
-    if "json" not in content_type:
-        return Transcript(body.decode("utf-8", "replace").strip())
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise MalformedResponseError(f"the transcription is not JSON: {body[:200]!r}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("text"), str):
-        raise MalformedResponseError("the transcription has no 'text'")
-    segments = []
-    for i, seg in enumerate(data.get("segments") or []):
-        try:
-            segments.append(Segment(float(seg["start"]), float(seg["end"]), str(seg["text"]).strip()))
-        except (KeyError, TypeError, ValueError):
-            raise MalformedResponseError(f"segments[{i}] lacks start, end or text") from None
-    duration = data.get("duration")
-    return Transcript(
-        data["text"].strip(),
-        data.get("language") if isinstance(data.get("language"), str) else None,
-        float(duration) if isinstance(duration, (int, float)) else None,
-        tuple(segments),
-    )
 
 
 def quietest_cut(window: npt.NDArray[np.float32], rate: int, *, frame: float = 0.1) -> int:
