@@ -1,15 +1,16 @@
 """A voice loop with axio's RealtimeAgent over OpenAIRealtimeTransport: microphone in, speaker out, tools.
 
-The microphone and the speaker are callbacks, so the same loop runs with a sound card (feed it
-``sounddevice`` frames, hand the audio to an output stream) or, as here, with a WAV file as the
-microphone and a WAV file as the speaker, against the offline emulator::
+The microphone is any async iterator of ``AudioBlock`` and the speaker a callback, so the same loop
+runs with a sound card (axio-audio's ``Microphone()`` yields 24 kHz blocks, ``Speaker.feed`` takes
+the reply) or, as here, with a WAV file as the microphone and a WAV file as the speaker, against
+the offline emulator. It needs the package installed: ``make demo`` runs it, or from a clone::
 
-    python examples/voice_loop.py            # prints the conversation, writes the reply to a WAV
+    make dev && .venv/bin/python examples/voice_loop.py   # prints the conversation, writes the reply to a WAV
 
-Audio goes in at 16 kHz (axio's default) and comes out at 24 kHz; the transport converts on the
-client, so the caller never resamples. With a real speaker, report how much has played
-(``agent.session.mark_played(ms)``) so that an interruption cuts the model's memory of its reply
-where the user stopped hearing it.
+Audio goes in at whatever rate each block says (16 kHz here; bare ``audio/pcm`` is 24 kHz) and comes
+out at 24 kHz; the transport converts on the client, so the caller never resamples. With a real
+speaker, report how much has played (``agent.session.mark_played(ms)``) so that an interruption cuts
+the model's memory of its reply where the user stopped hearing it.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from axio.tool import Tool
 from axio.types import StopReason
 
 from axio_omni import OpenAIRealtimeTransport
+from axio_omni.audio import pcm_block
 from axio_omni.emulator import Emulator
 
 QUESTION = Path(__file__).parent / "data" / "question-16k.wav"
@@ -40,18 +42,19 @@ async def get_weather(city: str) -> str:
     return f"18 degrees and sunny in {city}"
 
 
-async def wav_microphone(path: Path) -> AsyncIterator[bytes]:
-    """20 ms frames of 16-bit PCM from a WAV file, as a sound card would deliver them."""
+async def wav_microphone(path: Path) -> AsyncIterator[AudioBlock]:
+    """20 ms frames of 16-bit PCM from a WAV file, as a sound card would deliver them, each block
+    saying its rate (``audio/pcm;rate=16000``; bare ``audio/pcm`` would mean 24 kHz)."""
     pcm, rate = sf.read(path, dtype="int16")
     step = rate * FRAME_MS // 1000
     for i in range(0, len(pcm), step):
-        yield pcm[i : i + step].tobytes()
+        yield pcm_block(pcm[i : i + step].tobytes(), rate)
         await asyncio.sleep(0)
 
 
 async def voice_loop(
     transport: OpenAIRealtimeTransport,
-    microphone: AsyncIterator[bytes],
+    microphone: AsyncIterator[AudioBlock],
     speaker: Callable[[bytes], None],
     show: Callable[[str], None],
     tools: list[Tool[Any]],
@@ -67,8 +70,8 @@ async def voice_loop(
     async with agent:
 
         async def listen() -> None:
-            async for frame in microphone:
-                await agent.send(AudioBlock(media_type="audio/pcm", data=frame))
+            async for block in microphone:
+                await agent.send(block)
 
         mic = asyncio.create_task(listen())
         role = ""

@@ -35,7 +35,7 @@ from axio_omni import (
     SessionClosedError,
 )
 from axio_omni.audio.g711 import alaw_decode, alaw_encode, ulaw_decode, ulaw_encode
-from axio_omni.audio.pcm import float_to_pcm16
+from axio_omni.audio.pcm import float_to_pcm16, pcm_block
 from axio_omni.emulator import Emulator
 from axio_omni.emulator.voice import decode_speech, encode_speech
 from tests.helpers import realtime_schema_errors
@@ -70,9 +70,9 @@ def speech(text: str, rate: int) -> bytes:
     return float_to_pcm16(encode_speech(text, rate)) + bytes(2 * rate)
 
 
-async def say(session: OpenAIRealtimeSession, pcm: bytes, frame: int = 640) -> None:
+async def say(session: OpenAIRealtimeSession, pcm: bytes, frame: int = 640, rate: int = 16000) -> None:
     for i in range(0, len(pcm), frame):
-        await session.send(AudioBlock(media_type="audio/pcm", data=pcm[i : i + frame]))
+        await session.send(pcm_block(pcm[i : i + frame], rate))
 
 
 async def turn(events: AsyncIterator[StreamEvent], until: StopReason | None = None) -> list[StreamEvent]:
@@ -330,7 +330,7 @@ async def test_server_barge_in_truncates_what_was_heard(emulator: Emulator) -> N
             async for event in session.events():
                 if isinstance(event, AudioOutputDelta):
                     session.mark_played(60)  # less than the 100 ms delta handed over
-                    await say(session, speech("Stop.", 24000)[:24000], frame=4800)  # the user talks over it
+                    await say(session, speech("Stop.", 24000)[:24000], frame=4800, rate=24000)  # the user talks over it
                 if isinstance(event, TurnComplete):
                     assert event.stop_reason is StopReason.cancelled
                     break

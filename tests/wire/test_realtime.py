@@ -39,7 +39,7 @@ def _proto(inp: str = "audio/pcm;rate=24000", out: str = "audio/pcm;rate=24000",
         input_format=fmt_in,
         output_format=fmt_out,
         manual_turns=kw.pop("manual_turns", False),
-        convert_in=LivePcm(fmt_in.rate, 24000),
+        convert_in=lambda rate: LivePcm(rate, 24000),
         convert_out=LivePcm(24000, fmt_out.rate),
         **kw,
     )
@@ -367,6 +367,23 @@ def test_images_go_as_data_urls_and_other_blocks_are_refused() -> None:
 def test_audio_of_another_format_is_refused() -> None:
     with pytest.raises(ConfigurationError, match="audio/wav.*rate=24000"):
         _proto().send([AudioBlock(media_type="audio/wav", data=b"RIFF")])
+
+
+def test_a_blocks_own_rate_decides_and_bare_pcm_is_24k() -> None:
+    """axio-audio's microphone sends bare audio/pcm at 24 kHz to RealtimeAgent's 16 kHz session: read
+    as 24 kHz it passes through untouched; a block that says 16 kHz is resampled; neither is misread."""
+    p = _proto(inp="audio/pcm;rate=16000")
+    frame = (np.arange(480) % 200).astype("<i2").tobytes()
+    (bare,) = p.send([AudioBlock(media_type="audio/pcm", data=frame * 50)])
+    assert len(base64.b64decode(bare["audio"])) == len(frame) * 50  # 24 kHz in, 24 kHz out: as is
+    said = [p.send([AudioBlock(media_type="audio/pcm;rate=16000", data=bytes(640))]) for _ in range(50)]  # type: ignore[arg-type]
+    assert 24000 - 24 <= sum(len(base64.b64decode(e["audio"])) for s in said for e in s) // 2 <= 24000
+    for bad in ("audio/pcm;rate=7", "audio/pcm;channels=2", "audio/pcmu"):
+        with pytest.raises(ConfigurationError, match="24 kHz"):
+            p.send([AudioBlock(media_type=bad, data=bytes(2))])  # type: ignore[arg-type]
+    g711 = _proto(inp="audio/pcmu")
+    with pytest.raises(ConfigurationError, match="audio/pcmu"):
+        g711.send([AudioBlock(media_type="audio/pcm", data=bytes(2))])
 
 
 def test_16k_input_goes_out_at_24k_with_the_same_duration() -> None:

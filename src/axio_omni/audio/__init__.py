@@ -2,7 +2,7 @@
 
 from .codecs import ENCODABLE, decode_audio, encode_audio
 from .media import MediaType, extension_for, parse_media_type, sniff_media_type
-from .pcm import Samples, float_to_pcm16, mixdown, pcm16_to_float
+from .pcm import Samples, float_to_pcm16, mixdown, pcm16_to_float, pcm_block
 from .resample import Resampler, resample
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "mixdown",
     "parse_media_type",
     "pcm16_to_float",
+    "pcm_block",
     "resample",
     "sniff_media_type",
 ]

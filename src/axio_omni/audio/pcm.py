@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import numpy.typing as npt
+from axio.blocks import AudioBlock, AudioMediaType
 
-__all__ = ["Samples", "float_to_pcm16", "mixdown", "pcm16_to_float"]
+__all__ = ["Samples", "float_to_pcm16", "mixdown", "pcm16_to_float", "pcm_block"]
 
 type Samples = npt.NDArray[np.float32]
 
@@ -36,3 +39,12 @@ def mixdown(samples: npt.ArrayLike) -> Samples:
     if array.ndim != 2:
         raise ValueError(f"expected samples of shape (n,) or (n, channels), got {array.shape}")
     return array.mean(axis=1, dtype=np.float32)
+
+
+def pcm_block(data: bytes, rate: int = 24000) -> AudioBlock:
+    """16-bit mono PCM at ``rate`` Hz as an axio ``AudioBlock`` whose media type says its rate
+    (``audio/pcm;rate=16000``): a realtime session resamples it to its own. Bare ``audio/pcm``, what
+    axio-audio's microphone sends, means OpenAI's 24 kHz."""
+    media = "audio/pcm" if rate == 24000 else f"audio/pcm;rate={rate}"
+    # axio's literal lists bare types only; a parameter is how a block says its rate.
+    return AudioBlock(media_type=cast(AudioMediaType, media), data=data)

@@ -166,7 +166,7 @@ class OpenAIRealtimeTransport(HTTPTransport, RealtimeTransport):
             manual_turns=not self.server_vad,
             barge_in=self.server_vad and self.vad_interrupt_response,
             # Linear PCM always goes through a converter, at equal rates too: it carries odd bytes over.
-            convert_in=LivePcm(fmt_in.rate, WIRE_RATE) if fmt_in.pcm else None,
+            convert_in=(lambda rate: LivePcm(rate, WIRE_RATE)) if fmt_in.pcm else None,
             convert_out=LivePcm(WIRE_RATE, fmt_out.rate) if fmt_out.pcm else None,
         )
         return self._link(), protocol, body

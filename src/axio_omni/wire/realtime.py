@@ -72,14 +72,16 @@ class RealtimeProtocol:
         output_format: AudioFormat,
         manual_turns: bool,
         barge_in: bool = True,
-        convert_in: Converter | None = None,
+        convert_in: Callable[[int], Converter] | None = None,
         convert_out: Converter | None = None,
     ) -> None:
         """``manual_turns``: no server VAD, so ``commit()`` commits the buffer; ``barge_in``: the server
         cancels its reply when the user speaks, so the session truncates what the user heard.
-        ``convert_in`` / ``convert_out`` turn the caller's audio into the wire's and back (None: as is)."""
+        ``convert_in(rate)`` makes the converter of caller audio at ``rate`` into the wire's, one per
+        rate the caller's blocks come at; ``convert_out`` turns the wire's into the caller's (None: as is)."""
         self.input, self.output, self.manual_turns, self.barge_in = input_format, output_format, manual_turns, barge_in
-        self._in, self._out = convert_in, convert_out
+        self._make_in, self._out = convert_in, convert_out
+        self._in: dict[int, Converter] = {}
         #: Client events the server's events call for (a deferred ``response.create``, a truncate).
         self.outbox: list[dict[str, Any]] = []
         #: The server said the session hit its time limit (``session_expired``).
@@ -120,10 +122,18 @@ class RealtimeProtocol:
             del self._sent[next(iter(self._sent))]
         return {"type": kind, "event_id": event_id, **fields}
 
-    def audio(self, data: bytes) -> dict[str, Any] | None:
-        """An ``input_audio_buffer.append`` of caller audio (converted to 24 kHz), or None while the
-        converter still holds it all."""
-        wire = self._in.convert(data) if self._in is not None else bytes(data)
+    def audio(self, data: bytes, rate: int | None = None) -> dict[str, Any] | None:
+        """An ``input_audio_buffer.append`` of caller audio at ``rate`` (the session's input rate when
+        None), converted to 24 kHz; None while the converter still holds it all."""
+        rate = rate or self.input.rate
+        make = self._make_in
+        if make is None:
+            wire = bytes(data)
+        else:
+            convert = self._in.get(rate)
+            if convert is None:
+                convert = self._in[rate] = make(rate)
+            wire = convert.convert(data)
         if not wire:
             return None
         self._buffered += len(wire)
@@ -132,16 +142,18 @@ class RealtimeProtocol:
     def send(self, blocks: Iterable[ContentBlock]) -> list[dict[str, Any]]:
         """Client events for user content: audio appended to the buffer, text and images as one message."""
         blocks = list(blocks)
+        rates = []
         for block in blocks:  # every block checked before any changes the state
             if isinstance(block, AudioBlock):
-                self.input.check(block.media_type)
+                rates.append(self.input.rate_of(block.media_type))
             elif not isinstance(block, (TextBlock, ImageBlock)):
                 raise ConfigurationError(f"a realtime session takes audio, text and images, not {type(block).__name__}")
         out: list[dict[str, Any]] = []
         parts: list[dict[str, Any]] = []
+        audio = iter(rates)
         for block in blocks:
             if isinstance(block, AudioBlock):
-                if (event := self.audio(block.data)) is not None:
+                if (event := self.audio(block.data, next(audio))) is not None:
                     out.append(event)
             elif isinstance(block, TextBlock):
                 parts.append({"type": "input_text", "text": block.text})

@@ -22,6 +22,8 @@ __all__ = ["WIRE_RATE", "AudioFormat", "audio_format", "function_tools", "sessio
 WIRE_RATE = 24000
 _PCM_RATES = range(8000, 192001)
 _G711 = {"audio/pcmu": "audio/pcmu", "audio/pcma": "audio/pcma", "audio/g711-ulaw": "audio/pcmu"}
+#: Rates already read, by (block media type, session media type): a block's type is read once, not per frame.
+_BLOCK_RATES: dict[tuple[str, str], int] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,12 +36,33 @@ class AudioFormat:
     #: Linear 16-bit PCM, converted between ``rate`` and :data:`WIRE_RATE`; G.711 passes through.
     pcm: bool
 
-    def check(self, media_type: str) -> None:
-        """Refuse audio of another type than the session's (``audio/pcm`` alone means the session's rate)."""
-        if media_type != self.media_type and media_type != self.wire["type"]:
+    def rate_of(self, media_type: str) -> int:
+        """The sample rate of audio labelled ``media_type``, sent to a session opened with this format.
+
+        A block's own media type says its rate, and bare ``audio/pcm`` is OpenAI's PCM, 24 kHz (what
+        axio-audio sends by default), whatever rate the session was opened with: PCM at any rate is
+        resampled, never misread. G.711 must be the session's own kind. Anything else is refused.
+        """
+        rate = _BLOCK_RATES.get((media_type, self.media_type))
+        if rate is not None:
+            return rate
+        try:
+            parsed = parse_media_type(media_type) if isinstance(media_type, str) else None
+        except ValueError:
+            parsed = None
+        if self.pcm and parsed is not None and parsed.type == "audio/pcm" and parsed.params.get("channels", "1") == "1":
+            raw = parsed.params.get("rate", str(WIRE_RATE))
+            rate = int(raw) if raw.isdigit() and int(raw) in _PCM_RATES else None
+        elif not self.pcm and (media_type == self.media_type or media_type == self.wire["type"]):
+            rate = 8000
+        if rate is None:
             raise ConfigurationError(
                 f"audio of type {media_type!r} sent to a session opened with input_audio_format={self.media_type!r}"
+                + (": send 16-bit mono 'audio/pcm;rate=N' (bare 'audio/pcm' is 24 kHz)" if self.pcm else "")
             )
+        if len(_BLOCK_RATES) < 64:
+            _BLOCK_RATES[(media_type, self.media_type)] = rate
+        return rate
 
     def ms(self, frames: int) -> int:
         """Milliseconds of ``frames`` samples at the caller's rate, rounded down (never past the audio)."""
