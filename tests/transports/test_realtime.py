@@ -407,6 +407,26 @@ async def test_a_1001_close_reconnects_replays_and_goes_on(emulator: Emulator) -
     assert replayed[0]["content"] == [{"type": "input_text", "text": "My name is Ada."}]
 
 
+async def test_a_call_cut_mid_arguments_is_not_replayed_after_a_reconnection(emulator: Emulator) -> None:
+    # The 8th server event is the call's first arguments delta; the socket closes right after it.
+    t = transport(emulator, fault="ws_close_after=8;ws_close_code=1011", modality="text")
+    session = await t.connect(system="", tools=[WEATHER])
+    try:
+        await session.send(TextBlock(text="What is the weather in Oslo? Use get_weather."))
+        await session.commit()
+        cut = await turn(session.events())
+        assert any(isinstance(e, ToolUseStart) for e in cut) and cut[-1] == TurnComplete(StopReason.error)
+        await session.send(TextBlock(text="Never mind. Hello."))
+        await session.commit()
+        await turn(session.events(), StopReason.end_turn)
+    finally:
+        await session.close()
+    assert session.reconnects == 1
+    replayed = [e["item"] for e in sent(emulator, "conversation.item.create")[1:]]
+    assert [i["type"] for i in replayed] == ["message", "message"]  # the question, then the new words
+    assert all(realtime_schema_errors(e, "client") == [] for e in sent(emulator, "conversation.item.create"))
+
+
 async def test_a_mid_session_update_is_sent_and_kept_for_reconnections(emulator: Emulator) -> None:
     session = await transport(emulator, fault="ws_close_after=3;ws_close_code=1012").connect(system="One.", tools=[])
     try:

@@ -450,6 +450,30 @@ def test_the_conversation_is_replayed_as_text_with_tool_calls() -> None:
     assert replayed[4]["content"] == [{"type": "output_text", "text": "It is sunny."}]
 
 
+def test_a_call_cut_mid_arguments_is_not_replayed() -> None:
+    """A drop while the model streams a call's arguments: the call never finished, so the new session
+    is not told of it (replayed with arguments '' and no output, it would dangle)."""
+    p = _proto()
+    p.send([TextBlock(text="weather in Oslo?")])
+    p.receive(_created())
+    cut = {**_call("c1", "weather"), "arguments": "", "status": "in_progress"}
+    p.receive({"type": "response.output_item.added", "output_index": 0, "item": cut})
+    p.receive(
+        {"type": "response.function_call_arguments.delta", "item_id": "item_c1", "call_id": "c1", "delta": '{"ci'}
+    )
+    assert p.connection_lost() == [TurnComplete(StopReason.error)]
+    assert [e["item"]["type"] for e in p.replay()] == ["message"]
+    p.tool_result("c1", "late")  # an output the caller sent anyway goes with its call
+    assert [e["item"]["type"] for e in p.replay()] == ["message"]
+    whole = {**_call("c2", "weather"), "status": "in_progress", "arguments": ""}
+    p.receive(_created("resp_2"))
+    p.receive({"type": "response.output_item.added", "output_index": 0, "item": whole})
+    p.receive({"type": "response.output_item.done", "output_index": 0, "item": {**whole, "arguments": '{"c":1}'}})
+    replayed = [e["item"] for e in p.replay()]
+    assert [(i["type"], i.get("call_id")) for i in replayed] == [("message", None), ("function_call", "c2")]
+    assert replayed[1]["arguments"] == '{"c":1}'
+
+
 def test_replay_item_leaves_out_what_it_cannot_send() -> None:
     assert replay_item({"id": "x", "type": "mcp_call"}, None) is None
 

@@ -102,6 +102,8 @@ class RealtimeProtocol:
         self.playback = Playback(output_format)
         #: The conversation so far by item id, in order, and the text each item's audio carried.
         self.items: dict[str, dict[str, Any]] = {}
+        #: Items the server said were done (``response.output_item.done``, ``conversation.item.done``).
+        self._finished: set[str] = set()
         self.texts: dict[str, str] = {}
         self._handlers: dict[str, Callable[[dict[str, Any]], list[StreamEvent]]] = {
             kind: getattr(self, name) for kind, name in HANDLERS.items()
@@ -225,9 +227,24 @@ class RealtimeProtocol:
 
     def replay(self) -> list[dict[str, Any]]:
         """``conversation.item.create`` events that re-create the conversation so far on a new session,
-        and the ``response.create`` that the old one swallowed (sent, never answered), if any."""
+        and the ``response.create`` that the old one swallowed (sent, never answered), if any.
+
+        A function call the drop cut mid-arguments is left out, and so is any output sent for it:
+        the model never finished it, and replayed with arguments ``''`` it would be a call that
+        dangles, one the model did not make and no one answers.
+        """
+        cut = {
+            item.get("call_id")
+            for item_id, item in self.items.items()
+            if item.get("type") == "function_call"
+            and item.get("status") != "completed"
+            and item_id not in self._finished
+        }
         out = []
         for item_id, item in self.items.items():
+            if item.get("type") in ("function_call", "function_call_output") and item.get("call_id") in cut:
+                logger.info("realtime: call %s was cut mid-arguments and is not replayed", item.get("call_id"))
+                continue
             replayed = replay_item(item, self.texts.get(item_id))
             if replayed is None:
                 logger.info("realtime: item %s (%s) cannot be replayed and is left out", item_id, item.get("type"))
@@ -313,6 +330,7 @@ class RealtimeProtocol:
         item = event["item"]
         if item.get("id"):
             self.items[item["id"]] = item
+            self._finished.add(item["id"])
         return []
 
     def _on_response_created(self, event: dict[str, Any]) -> list[StreamEvent]:
@@ -344,6 +362,8 @@ class RealtimeProtocol:
             # Our own items keep the content we sent; the server's echo may abbreviate it.
             if known is None or not known["id"].startswith("omni_"):
                 self.items[item["id"]] = item
+            if event["type"] == "conversation.item.done":
+                self._finished.add(item["id"])
         return [ProviderEvent(_PROVIDER, event["type"], event)]
 
     def _on_item_deleted(self, event: dict[str, Any]) -> list[StreamEvent]:
