@@ -33,10 +33,13 @@ CASES: list[tuple[Any, type, str]] = [
     (D.DummyTTS, TTSTransport, "synthesize"),
     (D.DummySTT, STTTransport, "transcribe"),
     (D.DummyRealtime, RealtimeTransport, "connect"),
+    (D.DummyRealtime, RealtimeTransport, "client_secret"),
+    (D.DummyRealtimeTranscription, RealtimeTransport, "connect"),
+    (D.DummyRealtimeTranscription, RealtimeTransport, "client_secret"),
 ]
 
 
-@pytest.mark.parametrize(("cls", "protocol", "method"), CASES, ids=[c[0].__name__ for c in CASES])
+@pytest.mark.parametrize(("cls", "protocol", "method"), CASES, ids=[f"{c[0].__name__}.{c[2]}" for c in CASES])
 async def test_dummy_is_its_protocol_serializes_and_fails_loudly(cls: Any, protocol: type, method: str) -> None:
     dummy = cls(purpose="prototype agent")
     assert from_dict(dummy.to_dict()) == dummy
@@ -47,6 +50,7 @@ async def test_dummy_is_its_protocol_serializes_and_fails_loudly(cls: Any, proto
         "edit_images": (("x",), {"images": []}),
         "transcribe": ((b"",), {}),
         "connect": ((), {"system": "", "tools": []}),
+        "client_secret": ((), {"expires_after_s": 60}),
     }
     a, kw = args.get(method, (("x",), {}))
     with pytest.raises(PlaceholderUsedError, match=f"{cls.__name__}.{method}.*prototype agent.*Replace it"):

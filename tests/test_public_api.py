@@ -63,7 +63,10 @@ def test_every_entry_point_is_declared_and_loads() -> None:
         "axio.transport.image": {"omni": axio_omni.OpenAIImageTransport, "omni-azure": presets.OmniAzureImages},
         "axio.transport.video": {"omni": axio_omni.OpenAIVideoTransport},
         "axio.transport.audio_gen": {"omni": axio_omni.OpenAIAudioGenTransport},
-        "axio.transport.realtime": {"omni": axio_omni.OpenAIRealtimeTransport},
+        "axio.transport.realtime": {
+            "omni": axio_omni.OpenAIRealtimeTransport,
+            "omni-transcription": axio_omni.OpenAIRealtimeTranscriptionTransport,
+        },
     }
     for group, classes in expected.items():
         ours = {e.name: e.load() for e in entry_points(group=group) if e.value.startswith("axio_omni")}

@@ -9,6 +9,7 @@ from .dummies import (
     DummyImageEdit,
     DummyImageGen,
     DummyRealtime,
+    DummyRealtimeTranscription,
     DummySTT,
     DummyTTS,
     DummyVideoGen,
@@ -53,7 +54,9 @@ from .transports.chat import OpenAITransport
 from .transports.embeddings import EmbeddingResult, OpenAIEmbeddingTransport
 from .transports.images import ImageResult, OpenAIImageTransport
 from .transports.realtime import OpenAIRealtimeTransport
+from .transports.realtime_base import ClientSecret
 from .transports.realtime_session import OpenAIRealtimeSession
+from .transports.realtime_transcription import OpenAIRealtimeTranscriptionSession, OpenAIRealtimeTranscriptionTransport
 from .transports.responses import OpenAIResponsesTransport
 from .transports.sound import OpenAIAudioGenTransport
 from .transports.stt import OpenAISTTTransport
@@ -62,6 +65,7 @@ from .transports.tts import OpenAITTSTransport
 from .transports.videos import OpenAIVideoTransport
 from .wire.embeddings import EmbeddingUsage
 from .wire.images import ImagePart
+from .wire.realtime_transcription import Utterance
 from .wire.transcripts import Segment, TokenLogprob, Transcript, TranscriptUsage, Word
 
 __all__ = [
@@ -70,6 +74,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientSecret",
     "ConfigurationError",
     "ConflictError",
     "ConnectError",
@@ -80,6 +85,7 @@ __all__ = [
     "DummyImageEdit",
     "DummyImageGen",
     "DummyRealtime",
+    "DummyRealtimeTranscription",
     "DummySTT",
     "DummyTTS",
     "DummyVideoGen",
@@ -97,6 +103,8 @@ __all__ = [
     "OpenAIEmbeddingTransport",
     "OpenAIImageTransport",
     "OpenAIRealtimeSession",
+    "OpenAIRealtimeTranscriptionSession",
+    "OpenAIRealtimeTranscriptionTransport",
     "OpenAIRealtimeTransport",
     "OpenAIResponsesTransport",
     "OpenAISTTTransport",
@@ -127,6 +135,7 @@ __all__ = [
     "TranscriptUsage",
     "TransportPool",
     "UnprocessableEntityError",
+    "Utterance",
     "VideoJobFailedError",
     "VideoJobTimeoutError",
     "Word",

@@ -40,6 +40,7 @@ __all__ = [
     "DummyImageEdit",
     "DummyImageGen",
     "DummyRealtime",
+    "DummyRealtimeTranscription",
     "DummySTT",
     "DummyTTS",
     "DummyVideoGen",
@@ -178,3 +179,29 @@ class DummyRealtime(_Dummy, RealtimeTransport):
         output_audio_format: str = "audio/pcm;rate=24000",
     ) -> RealtimeSession:
         self._fail("connect")
+
+    async def client_secret(self, **_: Any) -> NoReturn:
+        self._fail("client_secret")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DummyRealtimeTranscription(_Dummy, RealtimeTransport):
+    """A placeholder for live captions (``OpenAIRealtimeTranscriptionTransport``)."""
+
+    type_name = "dummy-realtime-transcription"
+    modality = "live captions"
+    replacement = "OpenAIRealtimeTranscriptionTransport"
+
+    async def connect(
+        self,
+        *,
+        system: str = "",
+        tools: list[Tool[Any]] | None = None,
+        voice: str | None = None,
+        input_audio_format: str = "audio/pcm;rate=16000",
+        output_audio_format: str = "audio/pcm;rate=24000",
+    ) -> RealtimeSession:
+        self._fail("connect")
+
+    async def client_secret(self, **_: Any) -> NoReturn:
+        self._fail("client_secret")

@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .client_secrets import ephemeral_refusal, handle_client_secret
 from .embeddings import handle_embeddings
 from .faults import FAULT_HEADER, Fault, TransportFault
 from .images import handle_edit, handle_generation, handle_image_file
@@ -99,7 +100,13 @@ async def _middleware(
         record = RecordedRequest(request.method, request.path, dict(request.headers), body)
         state.requests.append(record)
         keyed = not request.path.startswith(_PUBLIC)
-        if keyed and state.api_key is not None and request.headers.get("Authorization") != f"Bearer {state.api_key}":
+        authorization = request.headers.get("Authorization")
+        if keyed and (authorization or "").startswith("Bearer ek_"):
+            refused = ephemeral_refusal(state, request.path, authorization)
+            if refused is not None:
+                await request.read()
+                return refused
+        elif keyed and state.api_key is not None and authorization != f"Bearer {state.api_key}":
             await request.read()  # as real servers do: the body is read (or the connection closed) first
             return error_response(401, "Incorrect API key provided.", code="invalid_api_key")
         if state.quota is not None and not state.quota.admit(state.clock.now()):
@@ -196,6 +203,7 @@ def make_app(state: EmulatorState | None = None, *, embedding_limits: EmbeddingL
     app.router.add_post("/v1/audio/transcriptions", handle_transcription)
     app.router.add_post("/v1/audio/translations", handle_translation)
     app.router.add_get("/v1/realtime", handle_realtime)
+    app.router.add_post("/v1/realtime/client_secrets", handle_client_secret)
     app.router.add_post("/v1/images/generations", handle_generation)
     app.router.add_post("/v1/images/edits", handle_edit)
     app.router.add_get("/v1/images/files/{ident}", handle_image_file)

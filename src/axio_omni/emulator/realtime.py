@@ -1,7 +1,8 @@
 """``GET /v1/realtime`` (WebSocket) in the emulator: OpenAI's realtime API, GA event shapes, offline.
 
 The handshake passes the middleware like any request (key check, refusal with a scripted status).
-Then ``session.created``; each client event is handled by :class:`~.realtime_turns.Conversation`
+Then ``session.created`` (a transcription session with ``?intent=transcription``, or the session
+an ephemeral key was made for); each client event is handled by :class:`~.realtime_turns.Conversation`
 (``session.update``, the input buffer with server VAD, items, responses, cancel, truncate), which
 answers as strictly as OpenAI, with the same error codes. Every server event gets an ``event_id``.
 
@@ -14,12 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import copy
 import json
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from .realtime_config import default_session
+from .realtime_config import default_session, default_transcription_session
 from .realtime_stream import error_event, new_id
 from .realtime_turns import Conversation
 from .shapes import error_response
@@ -86,6 +88,19 @@ def _record(state: EmulatorState, event: dict[str, Any]) -> None:
         del state.realtime_events[: _KEEP_EVENTS // 10]
 
 
+def _opening_session(request: web.Request) -> dict[str, Any]:
+    """The session a handshake opens: the one an ephemeral key was made for, a transcription session
+    (``?intent=transcription``), or a conversation with the model asked for."""
+    secret = request.app[STATE].client_secrets.get(request.headers.get("Authorization", "").removeprefix("Bearer "))
+    if secret is not None:
+        session: dict[str, Any] = copy.deepcopy(secret.session)
+        session["id"] = new_id("sess")
+        return session
+    if request.query.get("intent") == "transcription":
+        return default_transcription_session()
+    return default_session(request.query.get("model", "gpt-realtime"))
+
+
 async def handle_realtime(request: web.Request) -> web.StreamResponse:
     call: Call = request[CALL]
     state = request.app[STATE]
@@ -100,8 +115,8 @@ async def handle_realtime(request: web.Request) -> web.StreamResponse:
         if pace:
             await state.clock.sleep(pace)
 
-    session = default_session(request.query.get("model", "gpt-realtime"))
-    conversation = Conversation(session, out.send, pace=wait)
+    conversation = Conversation(_opening_session(request), out.send, pace=wait)
+    session = conversation.session
     if not await out.send({"type": "session.created", "session": session}):
         return ws
     try:

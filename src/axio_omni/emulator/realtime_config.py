@@ -16,7 +16,14 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Problem", "apply_update", "default_session"]
+__all__ = [
+    "LOGPROBS",
+    "Problem",
+    "apply_transcription_update",
+    "apply_update",
+    "default_session",
+    "default_transcription_session",
+]
 
 _SESSION_KEYS = frozenset(
     {
@@ -140,6 +147,12 @@ def _audio(audio: Any) -> Problem | None:
 
 
 def _check(update: dict[str, Any]) -> Problem | None:
+    if update.get("type") == "transcription":
+        return Problem(
+            "invalid_value",
+            "A realtime session cannot become a transcription session: open one with ?intent=transcription.",
+            "session.type",
+        )
     if update.get("type") != "realtime":
         if "type" not in update:
             return Problem("missing_required_parameter", "Missing required parameter: 'session.type'.", "session.type")
@@ -192,4 +205,87 @@ def apply_update(session: dict[str, Any], update: Any) -> Problem | None:
                 target.pop(key, None)  # off: left out, since the schema has no null for it
             else:
                 target[key] = value
+    return None
+
+
+_TRANSCRIPTION_KEYS = frozenset({"type", "audio", "include"})
+_TRANSCRIPTION_INPUT_KEYS = frozenset({"format", "transcription", "noise_reduction", "turn_detection"})
+_TRANSCRIBER_KEYS = frozenset({"model", "language", "languages", "keywords", "prompt", "delay"})
+#: What ``include`` takes in a transcription session.
+LOGPROBS = "item.input_audio_transcription.logprobs"
+
+
+def default_transcription_session() -> dict[str, Any]:
+    """A fresh transcription session (``?intent=transcription``) as ``session.created`` shows it."""
+    return {
+        "type": "transcription",
+        "object": "realtime.transcription_session",
+        "id": f"sess_{uuid.uuid4().hex[:20]}",
+        "expires_at": int(time.time()) + 3600,
+        "include": [],
+        "audio": {
+            "input": {
+                "format": {"type": "audio/pcm", "rate": 24000},
+                "transcription": {"model": "gpt-4o-transcribe"},
+                "turn_detection": {"type": "server_vad", **_VAD_DEFAULTS["server_vad"], "idle_timeout_ms": None},
+            }
+        },
+    }
+
+
+def _transcription_check(update: dict[str, Any]) -> Problem | None:
+    if update.get("type") != "transcription":
+        return Problem(
+            "invalid_value",
+            f"Invalid value: '{update.get('type')}'. A transcription session takes only 'transcription'.",
+            "session.type",
+        )
+    for key in update:
+        if key not in _TRANSCRIPTION_KEYS:
+            return Problem("unknown_parameter", f"Unknown parameter: 'session.{key}'.", f"session.{key}")
+    include = update.get("include", [])
+    if not isinstance(include, list) or any(i != LOGPROBS for i in include):
+        return Problem("invalid_value", f"include takes only '{LOGPROBS}'.", "session.include")
+    audio = update.get("audio", {})
+    if not isinstance(audio, dict) or set(audio) - {"input"}:
+        return Problem("unknown_parameter", "A transcription session has audio.input only.", "session.audio")
+    part = audio.get("input", {})
+    if not isinstance(part, dict):
+        return Problem("invalid_type", "session.audio.input must be an object.", "session.audio.input")
+    for key in part:
+        if key not in _TRANSCRIPTION_INPUT_KEYS:
+            param = f"session.audio.input.{key}"
+            return Problem("unknown_parameter", f"Unknown parameter: '{param}'.", param)
+    if "format" in part and (problem := _format(part["format"], "session.audio.input.format")):
+        return problem
+    transcriber = part.get("transcription", {})
+    if not isinstance(transcriber, dict) or set(transcriber) - _TRANSCRIBER_KEYS or not transcriber.get("model"):
+        param = "session.audio.input.transcription"
+        return Problem("invalid_value", "transcription must be an object with a model.", param)
+    detection = part.get("turn_detection")
+    if detection is not None and isinstance(detection, dict):
+        # A transcription session makes no responses: create_response and interrupt_response are not its.
+        detection = {k: v for k, v in detection.items() if k not in ("create_response", "interrupt_response")}
+    if problem := _turn_detection(detection, "session.audio.input.turn_detection"):
+        return problem
+    return None
+
+
+def apply_transcription_update(session: dict[str, Any], update: Any) -> Problem | None:
+    """Merge ``update`` into a transcription ``session`` (in place) or leave it untouched and say why not."""
+    if not isinstance(update, dict):
+        return Problem("invalid_type", "session must be an object.", "session")
+    if problem := _transcription_check(update):
+        return problem
+    if "include" in update:
+        session["include"] = list(update["include"])
+    target = session["audio"]["input"]
+    for key, value in copy.deepcopy((update.get("audio") or {}).get("input") or {}).items():
+        if key == "turn_detection" and value is not None:
+            value = {"type": value["type"], **_VAD_DEFAULTS[value["type"]], **value}
+            value = {k: v for k, v in value.items() if k not in ("create_response", "interrupt_response")}
+        if value is None and key == "noise_reduction":
+            target.pop(key, None)
+        else:
+            target[key] = value
     return None

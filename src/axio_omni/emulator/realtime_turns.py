@@ -18,13 +18,20 @@ import numpy as np
 
 from ..audio.g711 import alaw_decode, ulaw_decode
 from ..audio.live import LiveResampler
-from .realtime_config import apply_update
+from .realtime_config import LOGPROBS, apply_transcription_update, apply_update
 from .realtime_reply import plan_reply
 from .realtime_stream import ResponseState, StreamContext, error_event, new_id, stream_plan
+from .transcript_shapes import logprob, tokens, usage
 from .vad import EnergyVad
 from .voice import RATE, decode_speech
 
 __all__ = ["Conversation"]
+
+
+#: The client events a transcription session takes.
+_TRANSCRIPTION_EVENTS = frozenset(
+    {"session.update", "input_audio_buffer.append", "input_audio_buffer.commit", "input_audio_buffer.clear"}
+)
 
 
 class Conversation:
@@ -51,6 +58,8 @@ class Conversation:
         self._g711: tuple[str, LiveResampler] | None = None
         #: Server VAD ended a turn while a reply was still ending: answer it once that reply is done.
         self._answer_next = False
+        #: A transcription session (``?intent=transcription``): captions only, no responses.
+        self.transcribing = session.get("type") == "transcription"
 
     # ── client events ───────────────────────────────────────────────────────────────────────────
 
@@ -60,10 +69,15 @@ class Conversation:
         if handler is None:
             await self.emit(error_event("invalid_value", f"Invalid value: '{kind}'.", param="type", event_id=eid))
             return
+        if self.transcribing and str(kind) not in _TRANSCRIPTION_EVENTS:
+            message = f"'{kind}' is not supported in a transcription session."
+            await self.emit(error_event("invalid_value", message, param="type", event_id=eid))
+            return
         await handler(self, event, eid)
 
     async def _session_update(self, event: dict[str, Any], eid: Any) -> None:
-        problem = apply_update(self.session, event.get("session"))
+        update = apply_transcription_update if self.transcribing else apply_update
+        problem = update(self.session, event.get("session"))
         if problem is not None:
             await self.emit(error_event(problem.code, problem.message, param=problem.param, event_id=eid))
             return
@@ -121,7 +135,7 @@ class Conversation:
                     }
                 )
                 await self._commit_buffer()
-                if detection.get("create_response", True):
+                if detection.get("create_response", True) and not self.transcribing:
                     if self.response is None:
                         self.start_response({})
                     else:
@@ -149,13 +163,33 @@ class Conversation:
         await self._add(item, previous)
         transcription = self.session["audio"]["input"].get("transcription")
         if transcription:
-            text = self.heard[item_id] or "(unintelligible)"
-            base = {"item_id": item_id, "content_index": 0}
-            await self.emit({"type": "conversation.item.input_audio_transcription.delta", **base, "delta": text})
-            usage = {"type": "duration", "seconds": round(self.seconds[item_id], 3)}
-            done = {"type": "conversation.item.input_audio_transcription.completed", **base, "transcript": text}
-            await self.emit({**done, "usage": usage})
-            item["content"][0]["transcript"] = text
+            await self._transcribe(item, transcription.get("model", "whisper-1"))
+
+    async def _transcribe(self, item: dict[str, Any], model: str) -> None:
+        """The committed item's transcript: a delta per word (with log-probabilities when the session
+        includes them), then ``completed`` with usage. Nothing heard: in a transcription session the
+        transcription fails, in a conversation it is "(unintelligible)"."""
+        item_id = item["id"]
+        text = self.heard[item_id] or ("" if self.transcribing else "(unintelligible)")
+        base = {"item_id": item_id, "content_index": 0}
+        prefix = "conversation.item.input_audio_transcription."
+        if not text:
+            error = {"type": "invalid_request_error", "code": "audio_unintelligible", "message": "No speech was heard."}
+            await self.emit({"type": prefix + "failed", **base, "error": error})
+            return
+        pieces = tokens(text)
+        logprobs = LOGPROBS in (self.session.get("include") or ())
+        for token in pieces:
+            delta: dict[str, Any] = {"type": prefix + "delta", **base, "delta": token}
+            if logprobs:
+                delta["logprobs"] = [logprob(token)]
+            await self.emit(delta)
+        done: dict[str, Any] = {"type": prefix + "completed", **base, "transcript": text}
+        done["usage"] = usage(model, self.seconds[item_id], text)
+        if logprobs:
+            done["logprobs"] = [logprob(t) for t in pieces]
+        await self.emit(done)
+        item["content"][0]["transcript"] = text
 
     async def _clear(self, event: dict[str, Any], eid: Any) -> None:
         self.buffer = bytearray()

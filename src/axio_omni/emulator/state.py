@@ -58,6 +58,8 @@ class EmulatorState:
     quota: Quota | None = None
     #: Conversations of stored responses, by response id, for ``previous_response_id``.
     conversations: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: Client secrets (``ek_...``) made by ``/v1/realtime/client_secrets``, by value (``client_secrets.Secret``).
+    client_secrets: dict[str, Any] = field(default_factory=dict)
     #: The clock scripted delays and stalls wait on; a ``ManualClock`` lets a test move it.
     clock: Clock = field(default_factory=RealClock)
 

@@ -22,6 +22,7 @@ from ..audio import decode_audio
 from .forms import Form, read_form
 from .shapes import error_response
 from .state import CALL, Call
+from .transcript_shapes import logprob, tokens, usage
 from .voice import Burst, decode_speech
 from .writer import BodyWriter, dumps, respond_bytes, respond_json
 
@@ -29,8 +30,6 @@ __all__ = ["handle_transcription", "handle_translation"]
 
 _UPLOADS = "['flac', 'm4a', 'mp3', 'mp4', 'mpeg', 'mpga', 'oga', 'ogg', 'wav', 'webm']"
 _FORMATS = ("json", "text", "verbose_json", "srt", "vtt", "diarized_json")
-#: Audio tokens a second of input costs the gpt-4o transcription models here.
-_TOKENS_PER_SECOND = 10
 #: OpenAI asks for a chunking strategy when diarizing more than this many seconds.
 _DIARIZE_UNCHUNKED = 30.0
 
@@ -88,9 +87,9 @@ async def handle_transcription(request: web.Request) -> web.StreamResponse:
         return await _stream(request, call, heard, model, fmt, speakers, logprobs, fields.get("prompt"))
     if fmt == "diarized_json":
         segments = _diarized(heard, speakers)
-        usage = _usage(model, heard, fields.get("prompt"))
+        billed = usage(model, heard.duration, heard.text, fields.get("prompt"))
         answer = {"task": "transcribe", "duration": round(heard.duration, 3), "text": heard.text}
-        return await respond_json(request, call, {**answer, "segments": segments, "usage": usage})
+        return await respond_json(request, call, {**answer, "segments": segments, "usage": billed})
     granularities = form.values("timestamp_granularities") or ["segment"]
     return await _answer(request, call, heard, fmt, model, fields.get("language"), granularities, logprobs)
 
@@ -186,32 +185,6 @@ def _diarized(heard: _Heard, known: dict[str, str]) -> list[dict[str, Any]]:
     ]
 
 
-def _usage(model: str, heard: _Heard, prompt: str | None) -> dict[str, Any]:
-    """Seconds for whisper-1, tokens for the gpt-4o models, as OpenAI bills them."""
-    if model == "whisper-1":
-        return {"type": "duration", "seconds": round(heard.duration)}
-    audio = max(1, round(heard.duration * _TOKENS_PER_SECOND))
-    text = len(prompt or "") // 4
-    output = max(1, len(heard.text) // 4)
-    return {
-        "type": "tokens",
-        "input_tokens": audio + text,
-        "input_token_details": {"text_tokens": text, "audio_tokens": audio},
-        "output_tokens": output,
-        "total_tokens": audio + text + output,
-    }
-
-
-def _tokens(heard: _Heard) -> list[str]:
-    """The transcript as the tokens it streams in: a word each, spaced as the text is."""
-    words = [w for burst in heard.bursts for w in burst.text.split(" ") if w]
-    return [w if i == 0 else f" {w}" for i, w in enumerate(words)]
-
-
-def _logprob(token: str) -> dict[str, Any]:
-    return {"token": token, "logprob": round(-0.01 * len(token.strip()), 4), "bytes": list(token.encode())}
-
-
 async def _stream(
     request: web.Request,
     call: Call,
@@ -233,14 +206,18 @@ async def _stream(
             events.append({"type": "transcript.text.delta", "delta": (" " if i else "") + segment["text"]})
             events.append(segment)
     else:
-        for token in _tokens(heard):
+        for token in tokens(heard.text):
             delta: dict[str, Any] = {"type": "transcript.text.delta", "delta": token}
             if logprobs:
-                delta["logprobs"] = [_logprob(token)]
+                delta["logprobs"] = [logprob(token)]
             events.append(delta)
-    done: dict[str, Any] = {"type": "transcript.text.done", "text": heard.text, "usage": _usage(model, heard, prompt)}
+    done: dict[str, Any] = {
+        "type": "transcript.text.done",
+        "text": heard.text,
+        "usage": usage(model, heard.duration, heard.text, prompt),
+    }
     if logprobs:
-        done["logprobs"] = [_logprob(t) for t in _tokens(heard)]
+        done["logprobs"] = [logprob(t) for t in tokens(heard.text)]
     for event in [*events, done]:
         if not await writer.send(b"data: " + dumps(event) + b"\n\n"):
             return resp
@@ -265,9 +242,9 @@ async def _answer(
         plain = heard.text + "\n" if fmt == "text" else _subtitles(heard.bursts, fmt)
         return await respond_bytes(request, call, plain.encode(), "text/plain; charset=utf-8")
     if fmt == "json":
-        answer: dict[str, Any] = {"text": heard.text, "usage": _usage(model, heard, None)}
+        answer: dict[str, Any] = {"text": heard.text, "usage": usage(model, heard.duration, heard.text)}
         if logprobs:
-            answer["logprobs"] = [_logprob(t) for t in _tokens(heard)]
+            answer["logprobs"] = [logprob(t) for t in tokens(heard.text)]
         return await respond_json(request, call, answer)
     verbose: dict[str, Any] = {"task": task, "language": language or "english", "duration": round(heard.duration, 3)}
     verbose["text"] = heard.text

@@ -4,15 +4,13 @@ Settings are checked when the transport is built and the call's arguments (forma
 any connection; ``connect()`` returns once the server has answered ``session.update`` with
 ``session.updated``. The conversation itself is :class:`~.realtime_session.OpenAIRealtimeSession`.
 
-``base_url`` is either the realtime URL itself (``wss://api.openai.com/v1/realtime``, the form
-``OPENAI_REALTIME_URL`` holds) or an HTTP API base (``https://api.openai.com/v1``, as
-``OPENAI_BASE_URL``), from which ``/realtime`` is derived.
+The realtime URL, the WebSocket's settings and ``client_secret`` (keys for browsers and phones)
+are :class:`~.realtime_base.RealtimeEndpoint`'s, shared with live captions.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
@@ -22,31 +20,23 @@ from axio.transport import RealtimeTransport
 from ..audio.live import LivePcm
 from ..errors import ConfigurationError
 from ..fields import setting
-from ..rules import Choice, Flag, JsonMap, Number, Text, Url
+from ..rules import Choice, Flag, JsonMap, Number, Text
 from ..telemetry_realtime import session_trace
 from ..wire.realtime import RealtimeProtocol
 from ..wire.realtime_session import WIRE_RATE, audio_format, session_body, turn_detection
-from .base import HTTPTransport
+from .realtime_base import DEFAULT_REALTIME_URL, ClientSecret, RealtimeEndpoint, default_realtime_url
 from .realtime_session import Link, OpenAIRealtimeSession
 
 __all__ = ["DEFAULT_REALTIME_URL", "OpenAIRealtimeTransport", "default_realtime_url"]
 
-DEFAULT_REALTIME_URL = "wss://api.openai.com/v1/realtime"
-
-
-def default_realtime_url() -> str:
-    """``OPENAI_REALTIME_URL``, else ``OPENAI_BASE_URL`` (an HTTP API base), else OpenAI's own."""
-    return os.environ.get("OPENAI_REALTIME_URL") or os.environ.get("OPENAI_BASE_URL") or DEFAULT_REALTIME_URL
-
 
 @dataclass(slots=True, kw_only=True)
-class OpenAIRealtimeTransport(HTTPTransport, RealtimeTransport):
+class OpenAIRealtimeTransport(RealtimeEndpoint, RealtimeTransport):
     """Duplex voice sessions with any OpenAI-compatible ``/v1/realtime`` WebSocket endpoint."""
 
     type_name = "openai-realtime"
     display_name: ClassVar[str] = "OpenAI realtime (axio-omni)"
 
-    base_url: str = setting(default_factory=default_realtime_url, rule=Url("http", "https", "ws", "wss"))
     model: str = setting("gpt-realtime", Text())
     #: ``audio`` (spoken replies with transcripts) or ``text`` (``TextDelta`` replies).
     modality: Literal["audio", "text"] = setting("audio", Choice("audio", "text"))
@@ -79,19 +69,6 @@ class OpenAIRealtimeTransport(HTTPTransport, RealtimeTransport):
     extra_session: Mapping[str, Any] = setting(
         default_factory=dict, rule=JsonMap(reserved=("type", "audio", "tools", "instructions", "output_modalities"))
     )
-    organization: str | None = setting(None, Text(optional=True))
-    project: str | None = setting(None, Text(optional=True))
-    #: Send ``OpenAI-Beta: realtime=v1`` for servers that still speak only the beta protocol.
-    beta_header: bool = setting(False, Flag())
-    #: Reconnections tried after a recoverable close (1001, 1006, 1011-1013, ``session_expired``); 0 for none.
-    reconnect_attempts: int = setting(5, Number(0, 100, integer=True))
-    #: Open a fresh session between turns after this long (OpenAI ends sessions at 60 minutes); None for never.
-    recycle_after_s: float | None = setting(55 * 60.0, Number(above=0, optional=True, unit="seconds"))
-    #: The largest server event taken, in bytes.
-    max_message_bytes: int = setting(16 * 1024 * 1024, Number(1024, integer=True))
-    #: Keep-alive pings while idle; a connection that answers none within ``ping_timeout`` is dead.
-    ping_interval: float | None = setting(20.0, Number(above=0, optional=True, unit="seconds"))
-    ping_timeout: float | None = setting(20.0, Number(above=0, optional=True, unit="seconds"))
 
     def __post_init__(self) -> None:
         self._validate_common()
@@ -202,23 +179,27 @@ class OpenAIRealtimeTransport(HTTPTransport, RealtimeTransport):
 
     def _link(self) -> Link:
         """How to open (and reopen) this transport's WebSocket."""
-        path = "" if self.base_url.endswith("/realtime") else "/realtime"
-        request = self._websocket_request(path, what=f"realtime session ({self.model})", query={"model": self.model})
-        extra = {}
-        if self.organization:
-            extra["OpenAI-Organization"] = self.organization
-        if self.project:
-            extra["OpenAI-Project"] = self.project
-        if self.beta_header:
-            extra["OpenAI-Beta"] = "realtime=v1"
-        if extra:
-            request = request._replace(headers={**request.headers, **extra})
-        return Link(
-            request=request,
-            retry=self.retry,
-            reconnect_attempts=self.reconnect_attempts,
-            recycle_after_s=self.recycle_after_s,
-            max_size=self.max_message_bytes,
-            ping_interval=self.ping_interval,
-            ping_timeout=self.ping_timeout,
+        return self._link_for(f"realtime session ({self.model})", {"model": self.model})
+
+    async def client_secret(
+        self,
+        *,
+        expires_after_s: int = 600,
+        system: str = "",
+        tools: Sequence[Tool[Any]] = (),
+        voice: str | None = None,
+        input_audio_format: str = "audio/pcm;rate=16000",
+        output_audio_format: str = "audio/pcm;rate=24000",
+    ) -> ClientSecret:
+        """A short-lived key (``ek_...``) for a browser or phone to open this conversation with, bound
+        to this transport's session configuration (``system``, ``tools`` and formats as ``connect``
+        takes them); ``POST /realtime/client_secrets``. Arguments are checked before anything is sent."""
+        _, _, body = self.prepare(
+            system=system,
+            tools=list(tools),
+            voice=voice,
+            input_audio_format=input_audio_format,
+            output_audio_format=output_audio_format,
         )
+        body.pop("temperature", None)  # not in the GA session the endpoint checks
+        return await self._client_secret({**body, "model": self.model}, expires_after_s)

@@ -25,7 +25,7 @@ def _handshake_error(exc: BaseException) -> OmniError:
     """A failed opening handshake as an axio-omni error."""
     if isinstance(exc, InvalidStatus):
         response = exc.response
-        body = response.body if isinstance(response.body, bytes) else b""
+        body = bytes(response.body) if isinstance(response.body, (bytes, bytearray, memoryview)) else b""
         return status_error(response.status_code, response.headers, body)
     if isinstance(exc, TimeoutError):
         return APITimeoutError(f"no WebSocket handshake in time: {exc}", phase=Phase.AWAITING_RESPONSE)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import itertools
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -26,7 +25,6 @@ from typing import Any
 from axio.blocks import AudioBlock, ContentBlock, ImageBlock, TextBlock
 from axio.events import (
     AudioOutputDelta,
-    Error,
     ProviderEvent,
     SpeechStarted,
     SpeechStopped,
@@ -40,14 +38,13 @@ from axio.events import (
 from axio.types import StopReason
 
 from ..errors import ConfigurationError, MalformedResponseError
+from .realtime_input import LiveInput
 from .realtime_items import (
-    BENIGN_CODES,
     HANDLERS,
     Converter,
     Playback,
     new_item_id,
     replay_item,
-    server_error,
     stop_reason,
     usage_of,
 )
@@ -62,7 +59,7 @@ _RACY = frozenset({"response.cancel", "conversation.item.truncate"})
 _PROVIDER = "openai"
 
 
-class RealtimeProtocol:
+class RealtimeProtocol(LiveInput):
     """One realtime conversation's state, across however many connections carry it."""
 
     def __init__(
@@ -79,20 +76,12 @@ class RealtimeProtocol:
         cancels its reply when the user speaks, so the session truncates what the user heard.
         ``convert_in(rate)`` makes the converter of caller audio at ``rate`` into the wire's, one per
         rate the caller's blocks come at; ``convert_out`` turns the wire's into the caller's (None: as is)."""
-        self.input, self.output, self.manual_turns, self.barge_in = input_format, output_format, manual_turns, barge_in
-        self._make_in, self._out = convert_in, convert_out
-        self._in: dict[int, Converter] = {}
-        #: Client events the server's events call for (a deferred ``response.create``, a truncate).
-        self.outbox: list[dict[str, Any]] = []
-        #: The server said the session hit its time limit (``session_expired``).
-        self.expired = False
+        super().__init__(input_format=input_format, manual_turns=manual_turns, convert_in=convert_in)
+        self.output, self.barge_in, self._out = output_format, barge_in, convert_out
         #: The active response's id (``response.created`` seen, ``response.done`` not yet).
         self.response_id: str | None = None
         #: A ``response.create`` was sent and no ``response.created`` has answered it yet.
         self.asked = False
-        self._seq = itertools.count(1)
-        self._sent: dict[str, str] = {}
-        self._buffered = 0
         self._fresh_input = False
         self._want_response = False
         self._calls: dict[str, int] = {}
@@ -116,48 +105,18 @@ class RealtimeProtocol:
 
     # ── client side ─────────────────────────────────────────────────────────────────────────────
 
-    def event(self, kind: str, **fields: Any) -> dict[str, Any]:
-        """A client event with an ``event_id``, remembered so that an error answering it can be placed."""
-        event_id = f"omni_evt_{next(self._seq)}"
-        self._sent[event_id] = kind
-        if len(self._sent) > 256:
-            del self._sent[next(iter(self._sent))]
-        return {"type": kind, "event_id": event_id, **fields}
-
-    def audio(self, data: bytes, rate: int | None = None) -> dict[str, Any] | None:
-        """An ``input_audio_buffer.append`` of caller audio at ``rate`` (the session's input rate when
-        None), converted to 24 kHz; None while the converter still holds it all."""
-        rate = rate or self.input.rate
-        make = self._make_in
-        if make is None:
-            wire = bytes(data)
-        else:
-            convert = self._in.get(rate)
-            if convert is None:
-                convert = self._in[rate] = make(rate)
-            wire = convert.convert(data)
-        if not wire:
-            return None
-        self._buffered += len(wire)
-        return {"type": "input_audio_buffer.append", "audio": base64.b64encode(wire).decode("ascii")}
-
     def send(self, blocks: Iterable[ContentBlock]) -> list[dict[str, Any]]:
         """Client events for user content: audio appended to the buffer, text and images as one message."""
         blocks = list(blocks)
-        rates = []
         for block in blocks:  # every block checked before any changes the state
             if isinstance(block, AudioBlock):
-                rates.append(self.input.rate_of(block.media_type))
+                self.input.rate_of(block.media_type)
             elif not isinstance(block, (TextBlock, ImageBlock)):
                 raise ConfigurationError(f"a realtime session takes audio, text and images, not {type(block).__name__}")
-        out: list[dict[str, Any]] = []
+        out = self.audio_events(blocks)
         parts: list[dict[str, Any]] = []
-        audio = iter(rates)
         for block in blocks:
-            if isinstance(block, AudioBlock):
-                if (event := self.audio(block.data, next(audio))) is not None:
-                    out.append(event)
-            elif isinstance(block, TextBlock):
+            if isinstance(block, TextBlock):
                 parts.append({"type": "input_text", "text": block.text})
             elif isinstance(block, ImageBlock):
                 url = f"data:{block.media_type};base64,{base64.b64encode(block.data).decode('ascii')}"
@@ -172,10 +131,8 @@ class RealtimeProtocol:
     def commit(self) -> list[dict[str, Any]]:
         """End of the user's turn: commit buffered audio (manual turns only, never an empty buffer) and
         ask for a response if there is new input."""
-        out: list[dict[str, Any]] = []
-        if self.manual_turns and self._buffered:
-            out.append(self.event("input_audio_buffer.commit"))
-            self._buffered = 0
+        out = self.commit_buffer()
+        if out:
             self._fresh_input = True
         if self._fresh_input:
             out += self._ask()
@@ -402,14 +359,7 @@ class RealtimeProtocol:
         return [ProviderEvent(_PROVIDER, event["type"], event)]
 
     def _on_error(self, event: dict[str, Any]) -> list[StreamEvent]:
-        error = event.get("error") or {}
-        code, origin = error.get("code"), self._sent.get(str(error.get("event_id")))
-        if code == "session_expired":
-            self.expired = True
-            return []
-        if code in BENIGN_CODES or origin in _RACY:
-            if code == "conversation_already_has_active_response" and origin == "response.create":
-                self._want_response, self.asked = True, False
-            logger.info("realtime: %s (answering %s): %s", code, origin, error.get("message"))
-            return []
-        return [Error(server_error(error))]
+        code = (event.get("error") or {}).get("code")
+        if code == "conversation_already_has_active_response" and self.origin(event) == "response.create":
+            self._want_response, self.asked = True, False
+        return self.read_error(event, _RACY)

@@ -28,7 +28,9 @@ __all__ = [
     "TranscriptUsage",
     "Word",
     "join_transcripts",
+    "read_logprobs",
     "read_transcription",
+    "read_usage",
     "transcription_fields",
 ]
 
@@ -111,7 +113,8 @@ class Transcript:
         return tuple(dict.fromkeys(s.speaker for s in self.segments if s.speaker is not None))
 
 
-def _usage(raw: Any) -> TranscriptUsage | None:
+def read_usage(raw: Any) -> TranscriptUsage | None:
+    """A transcription's ``usage`` object (tokens or duration), None when there is none."""
     if not isinstance(raw, Mapping):
         return None
     if raw.get("type") == "duration":
@@ -128,7 +131,8 @@ def _usage(raw: Any) -> TranscriptUsage | None:
     )
 
 
-def _logprobs(raw: Any) -> tuple[TokenLogprob, ...]:
+def read_logprobs(raw: Any) -> tuple[TokenLogprob, ...]:
+    """A ``logprobs`` list as tokens with their log-probabilities (what is not one is skipped)."""
     if not isinstance(raw, list):
         return ()
     out = []
@@ -190,8 +194,8 @@ def _transcript(data: Mapping[str, Any]) -> Transcript:
         float(duration) if isinstance(duration, (int, float)) else None,
         segments,
         words,
-        _usage(data.get("usage")),
-        _logprobs(data.get("logprobs")),
+        read_usage(data.get("usage")),
+        read_logprobs(data.get("logprobs")),
     )
 
 
@@ -230,7 +234,7 @@ class TranscriptEvents:
             delta = payload.get("delta")
             if not isinstance(delta, str):
                 raise MalformedResponseError("a transcript.text.delta without a 'delta' string")
-            self._logprobs += _logprobs(payload.get("logprobs"))
+            self._logprobs += read_logprobs(payload.get("logprobs"))
             if not delta:
                 return []
             self._seen.append(delta)
