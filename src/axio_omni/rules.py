@@ -266,8 +266,8 @@ class JsonMap(Rule):
 
     native_text = False
 
-    def __init__(self, *, reserved: tuple[str, ...] = ()) -> None:
-        self.reserved = reserved
+    def __init__(self, *, reserved: tuple[str, ...] = (), optional: bool = False) -> None:
+        self.reserved, self.optional = reserved, optional
 
     def describe(self) -> str:
         return "a mapping of JSON data"

@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .chat_audio import audio_problem, spoken_chunks, spoken_message
 from .client_secrets import ephemeral_refusal, handle_client_secret
 from .embeddings import handle_embeddings
 from .faults import FAULT_HEADER, Fault, TransportFault
@@ -165,13 +166,24 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     problem = _validate_chat(body)
     if problem:
         return error_response(400, problem, param="messages" if "messages" in problem else "model")
+    state = request.app[STATE]
+    refused = audio_problem(body, state)
+    if refused:
+        return error_response(400, refused[0], param=refused[1])
     reply = cut_to(reply_to(body), body.get("max_completion_tokens") or body.get("max_tokens"))
     ident = f"chatcmpl-{uuid.uuid4().hex[:24]}"
     created = int(time.time())
+    spoken = "audio" in (body.get("modalities") or ())
     if not body.get("stream"):
-        return await respond_json(request, call, completion(reply, ident, created, body["model"]))
+        answer = completion(reply, ident, created, body["model"])
+        if spoken:
+            audio, answer["usage"] = spoken_message(reply, body, state)
+            if audio:
+                answer["choices"][0]["message"].update(content=None, audio=audio)
+        return await respond_json(request, call, answer)
     include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-    return await stream_reply(request, call, reply, ident, created, body["model"], include_usage)
+    chunks = spoken_chunks(reply, body, state, ident, created, include_usage) if spoken else None
+    return await stream_reply(request, call, reply, ident, created, body["model"], include_usage, chunks)
 
 
 async def _on_prepare(request: web.Request, response: web.StreamResponse) -> None:

@@ -60,6 +60,8 @@ class EmulatorState:
     conversations: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: Client secrets (``ek_...``) made by ``/v1/realtime/client_secrets``, by value (``client_secrets.Secret``).
     client_secrets: dict[str, Any] = field(default_factory=dict)
+    #: Spoken chat replies by audio id (``chat_audio.SpokenAudio``), for later requests to name.
+    chat_audio: dict[str, Any] = field(default_factory=dict)
     #: The clock scripted delays and stalls wait on; a ``ManualClock`` lets a test move it.
     clock: Clock = field(default_factory=RealClock)
 

@@ -36,14 +36,22 @@ def reply_chunks(reply: Reply, ident: str, created: int, model: str, include_usa
 
 
 async def stream_reply(
-    request: web.Request, call: Call, reply: Reply, ident: str, created: int, model: str, include_usage: bool
+    request: web.Request,
+    call: Call,
+    reply: Reply,
+    ident: str,
+    created: int,
+    model: str,
+    include_usage: bool,
+    chunks: list[dict[str, Any]] | None = None,
 ) -> web.StreamResponse:
+    """The reply's chunks (``chunks`` when given: a spoken reply's) as SSE, then ``[DONE]``."""
     resp = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "x-request-id": f"req_{ident[-16:]}"}
     )
     await resp.prepare(request)
     writer = BodyWriter(request, resp, call, sse=True)
-    chunks = reply_chunks(reply, ident, created, model, include_usage)
+    chunks = chunks or reply_chunks(reply, ident, created, model, include_usage)
     no_done = call.fault.stream.no_done
     if no_done:
         # Content only: no finish chunk, no usage, no [DONE], as a cut connection looks on the wire.

@@ -12,9 +12,11 @@ import asyncio
 import dataclasses
 import itertools
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Self, cast
+from urllib.parse import urlsplit
 
 from axio.events import IterationEnd, ProviderEvent, StreamEvent
 from axio.messages import Message
@@ -32,6 +34,7 @@ from ..rules import Choice, Custom, Flag, JsonMap, Number, Refused, Text, Texts
 from ..serial import model_from_json, registry_from_json
 from ..thinking import EFFORTS, thinking_levels
 from ..timeouts import Budget
+from ..wire.chat_audio import CHAT_AUDIO_FORMATS, OPENAI_HOST, audio_request
 from ..wire.chat_request import chat_messages, chat_tools
 from ..wire.chat_stream import ChatStreamDecoder
 from ..wire.model_list import read_model_list
@@ -140,6 +143,10 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
     include_usage: bool = setting(True, Flag())
     #: Read ``<think>...</think>`` in the content as reasoning.
     think_tags: bool = setting(True, Flag())
+    #: ``("text", "audio")`` with ``audio={"voice": "alloy", "format": "pcm16"}`` for spoken replies
+    #: (the gpt-4o-audio-preview family): the transcript as text, the audio as ``AudioOutput``.
+    modalities: tuple[str, ...] = setting((), Texts(most=2))
+    audio: Mapping[str, Any] | None = setting(None, JsonMap(optional=True))
     extra_body: Mapping[str, Any] = setting(default_factory=dict, rule=JsonMap(reserved=_OWN_FIELDS))
     #: Set when ``fetch_models`` could not reach the server: the list is fetched again after the next
     #: turn that succeeds.
@@ -156,6 +163,7 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
         for name, why in self.ignored.items():
             if getattr(self, name) not in (None, ()):
                 raise ConfigurationError(f"{type(self).__name__}.{name} cannot be set: {why}")
+        self._spoken()
 
     @property
     def spec(self) -> ModelSpec:
@@ -167,7 +175,7 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
     def build_payload(self, messages: list[Message], tools: list[Tool[Any]], system: str) -> dict[str, Any]:
         """The request body for one turn; raises :class:`ConfigurationError` for a bad argument."""
         check_arguments(messages, tools, system)
-        wire_messages = chat_messages(messages, system)
+        wire_messages = chat_messages(messages, system, time.time())
         if not wire_messages:
             raise ConfigurationError(NOTHING_TO_SEND)
         body: dict[str, Any] = {"model": self.spec.id, "messages": wire_messages, "stream": True}
@@ -184,8 +192,15 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
             "reasoning_effort": self.reasoning_effort,
         }
         body.update((k, v) for k, v in optional.items() if v is not None)
+        body.update(self._spoken() or ())
         body.update(self.extra_body)
         return body
+
+    def _spoken(self) -> dict[str, Any] | None:
+        """The ``modalities`` and ``audio`` of a spoken reply, checked (``wire/chat_audio.py``)."""
+        if not self.modalities and self.audio is None:
+            return None  # the common turn asks for text only, and pays nothing here
+        return audio_request(self.modalities, self.audio, openai_host=urlsplit(self.base_url).hostname == OPENAI_HOST)
 
     def _add_tools(self, body: dict[str, Any], declared: list[dict[str, Any]]) -> None:
         """The declared tools, and how the model may call them, into ``body``."""
@@ -198,7 +213,8 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
     def stream(self, messages: list[Message], tools: list[Tool[Any]], system: str) -> AsyncIterator[StreamEvent]:
         """Stream one turn. Arguments are checked now, before anything is sent."""
         body = self.build_payload(messages, tools, system)
-        decoder = ChatStreamDecoder(think_tags=self.think_tags)
+        spoken = CHAT_AUDIO_FORMATS[self.audio["format"]] if "audio" in body and self.audio else None
+        decoder = ChatStreamDecoder(think_tags=self.think_tags, spoken=spoken)
         return self._turn("/chat/completions", body, f"chat completion ({self.spec.id})", decoder, messages, system)
 
     def _turn(

@@ -6,7 +6,8 @@ The mapping, per OpenAI's ``CreateChatCompletionRequest``:
 - user text and images become a user message (a plain string when it is text only, else content
   parts with images as ``data:`` URIs);
 - assistant text and tool calls become one assistant message; reasoning and provider blocks have no
-  place on this endpoint and are left out;
+  place on this endpoint and are left out, but for a spoken reply's audio (``chat_audio.py``), sent
+  back by id while the server keeps it (its transcript, the message's text, goes only after);
 - each tool result becomes a ``tool`` message; the chat API takes no images there, so images from
   results follow in one user message that names the call they came from;
 - tools become ``function`` declarations with their JSON schema.
@@ -24,7 +25,6 @@ from axio.blocks import (
     ContentBlock,
     ImageBlock,
     ProviderBlock,
-    ReasoningBlock,
     TextBlock,
     ToolResultBlock,
     ToolUseBlock,
@@ -34,6 +34,7 @@ from axio.messages import Message
 from axio.tool import Tool
 
 from ..errors import ConfigurationError
+from .chat_audio import AUDIO_KIND, assistant_audio
 from .schema_check import schema_problem
 
 __all__ = ["chat_messages", "chat_tools", "data_uri"]
@@ -100,29 +101,33 @@ def _user_messages(msg: Message, where: str) -> Iterable[dict[str, Any]]:
         yield {"role": "user", "content": parts}
 
 
-def _assistant_message(msg: Message) -> dict[str, Any] | None:
+def _assistant_message(msg: Message, now: float) -> dict[str, Any] | None:
     text: list[str] = []
     calls: list[dict[str, Any]] = []
+    audio: dict[str, str] | None = None
     for block in msg.content:
         if isinstance(block, TextBlock):
             text.append(block.text)
         elif isinstance(block, ToolUseBlock):
             arguments = json.dumps(block.input, ensure_ascii=False, separators=(",", ":"))
             calls.append({"id": block.id, "type": "function", "function": {"name": block.name, "arguments": arguments}})
-        elif isinstance(block, (ReasoningBlock, ProviderBlock)):
-            continue
-    if not text and not calls:
+        elif isinstance(block, ProviderBlock) and block.provider == "openai" and block.kind == AUDIO_KIND:
+            audio = assistant_audio(block.data, now)
+    if not text and not calls and audio is None:
         return None
     out: dict[str, Any] = {"role": "assistant"}
-    if text:
+    if audio is not None:
+        out["audio"] = audio  # the reply itself, which the server keeps: its transcript would say it twice
+    elif text:
         out["content"] = "".join(text)
     if calls:
         out["tool_calls"] = calls
     return out
 
 
-def chat_messages(messages: list[Message], system: str) -> list[dict[str, Any]]:
-    """The ``messages`` array for ``system`` followed by ``messages``."""
+def chat_messages(messages: list[Message], system: str, now: float = 0.0) -> list[dict[str, Any]]:
+    """The ``messages`` array for ``system`` followed by ``messages``; ``now`` (seconds since the
+    epoch) tells which spoken replies the server still keeps."""
     out: list[dict[str, Any]] = []
     if system:
         out.append({"role": "system", "content": system})
@@ -138,7 +143,7 @@ def chat_messages(messages: list[Message], system: str) -> list[dict[str, Any]]:
         if msg.role == "user":
             out.extend(_user_messages(msg, where))
         elif msg.role == "assistant":
-            entry = _assistant_message(msg)
+            entry = _assistant_message(msg, now)
             if entry is not None:
                 out.append(entry)
         elif msg.role == "system":

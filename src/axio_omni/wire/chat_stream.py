@@ -13,6 +13,8 @@ real servers send, not only OpenAI's:
   ``<think>`` tags inside the content;
 - no ``finish_reason`` before ``[DONE]`` (the reason is then inferred from what was streamed), and a
   finish reason with no ``[DONE]`` after it;
+- a spoken reply's ``delta.audio`` (``chat_audio.py``): its transcript as text, its audio as
+  ``AudioOutput``, and a ``ProviderOutput`` naming the reply's audio before ``IterationEnd``;
 - an in-band error, as an ``error`` member of a chunk or as ``event: error``, which raises
   :class:`~axio_omni.errors.InBandError` even after a finish reason.
 
@@ -31,6 +33,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from axio.blocks import AudioMediaType
 from axio.events import (
     BlockEnd,
     IterationEnd,
@@ -46,6 +49,7 @@ from axio.events import (
 from axio.types import StopReason, Usage, stop_reason_from
 
 from ..errors import InBandError, MalformedResponseError, StreamCutError
+from .chat_audio import SpokenReply
 from .chat_values import STOP_REASONS, citations, in_band_error, read_usage, text_delta, tool_input_delta
 from .chunk_template import ARGUMENTS, TEXT, ChunkTemplate, arguments_only, text_only
 from .sse import DEFAULT_MAX_EVENT_BYTES, SSEEvent, StreamDecoder
@@ -81,10 +85,15 @@ class ChatStreamReader:
         "_template",
         "_arguments",
         "_to_learn",
+        "_spoken",
     )
 
-    def __init__(self, *, think_tags: bool = True, templates: bool = True) -> None:
+    def __init__(
+        self, *, think_tags: bool = True, templates: bool = True, spoken: AudioMediaType | None = None
+    ) -> None:
+        """``spoken``: the media type of a spoken reply's audio (``delta.audio``), when one was asked for."""
         self.done = False
+        self._spoken = SpokenReply(spoken) if spoken is not None else None
         self._started = False
         self._finish: str | None = None
         self._usage = Usage(0, 0)
@@ -237,6 +246,11 @@ class ChatStreamReader:
         annotations = delta.get("annotations")
         if annotations:
             out.extend(citations(annotations))
+        audio = delta.get("audio")
+        if audio and type(audio) is dict:
+            if self._spoken is None:
+                self._spoken = SpokenReply("audio/pcm")  # a server that speaks unasked: OpenAI's PCM
+            self._spoken.read(audio, out)
 
     def _text(self, content: str, out: list[StreamEvent]) -> None:
         if self._think is None:
@@ -325,6 +339,8 @@ class ChatStreamReader:
                 # A call to a tool without parameters: "{}" rather than nothing, which reads as truncation.
                 out.append(ToolInputDelta(slot.block, slot.id, "{}"))
             out.append(BlockEnd(slot.block))
+        if self._spoken is not None:
+            out.extend(self._spoken.close())
         raw = self._finish or ""
         if raw == "error":
             raise InBandError("the server ended the stream with finish_reason 'error'")
@@ -348,6 +364,12 @@ class ChatStreamDecoder(StreamDecoder):
     reader: ChatStreamReader
 
     def __init__(
-        self, *, think_tags: bool = True, templates: bool = True, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
+        self,
+        *,
+        think_tags: bool = True,
+        templates: bool = True,
+        spoken: AudioMediaType | None = None,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     ) -> None:
-        super().__init__(ChatStreamReader(think_tags=think_tags, templates=templates), max_event_bytes=max_event_bytes)
+        reader = ChatStreamReader(think_tags=think_tags, templates=templates, spoken=spoken)
+        super().__init__(reader, max_event_bytes=max_event_bytes)
