@@ -308,6 +308,22 @@ async def test_a_local_preset_takes_the_first_model_the_server_lists(server: Rec
     assert named.spec.id == "llama3.2"
 
 
+async def test_a_local_preset_used_directly_resolves_its_model_on_first_use(server: Recorder) -> None:
+    """No fetch_models() first: the first turn asks the server for its models, then uses the first
+    chat model, never sending "auto"; a server that lists none is refused, saying how."""
+    server.models = {"data": [{"id": "nomic-embed-text"}, {"id": "qwen3:8b"}]}
+    t = OmniOllama(base_url=server.url + "/v1", retry=FAST)
+    await collect(t.stream(HI, [], ""))
+    assert [s.path for s in server.seen] == ["/v1/models", "/v1/chat/completions"]
+    assert server.last.body["model"] == "qwen3:8b" and t.spec.id == "qwen3:8b"
+    await collect(t.stream(HI, [], ""))
+    assert [s.path for s in server.seen][-1] == "/v1/chat/completions" and len(server.seen) == 3  # asked once
+    server.models = {"data": [{"id": "nomic-embed-text"}]}
+    with pytest.raises(ConfigurationError, match="lists none: name one with model="):
+        await collect(OmniOllama(base_url=server.url + "/v1", retry=FAST).stream(HI, [], ""))
+    assert server.last.path == "/v1/models"
+
+
 async def test_lm_studio_reads_its_richer_list_and_falls_back(server: Recorder) -> None:
     server.v0_models = {
         "data": [

@@ -83,6 +83,7 @@ async def test_responses_and_embeddings_are_spans_too(emulator: Emulator, spans:
     assert chat == "chat gpt-4.1-mini" and chat_attrs["gen_ai.response.id"].startswith("resp_")
     assert embeddings == "embeddings text-embedding-3-small" and emb_attrs["gen_ai.operation.name"] == "embeddings"
     assert emb_attrs["gen_ai.usage.input_tokens"] > 0 and emb_attrs["axio_omni.requests"] == 1
+    assert emb_attrs["gen_ai.response.model"] == "text-embedding-3-small"  # as chat spans have it
 
 
 async def test_a_failed_call_says_its_error_type_status_and_request_id(

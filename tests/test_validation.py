@@ -222,3 +222,11 @@ async def test_bad_speech_and_embedding_arguments_fail_before_any_request(emulat
             if not hasattr(result, "__anext__"):
                 await result
     assert emulator.requests == []
+
+
+def test_range_errors_print_whole_bounds_in_full() -> None:
+    from axio_omni import ConfigurationError, OpenAITransport
+
+    with pytest.raises(ConfigurationError) as info:
+        OpenAITransport(base_url="http://127.0.0.1:1/v1", max_tokens=0)
+    assert "from 1 to 2147483647" in str(info.value) and "e+" not in str(info.value)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -39,10 +41,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         return main_embed(args)
     if args.command == "serve":
         app = make_app(EmulatorState(api_key=args.api_key, quota=_quota(parser, args.quota)))
-        print(f"axio-omni emulator on http://{args.host}:{args.port}/v1 (Ctrl-C to stop)", file=sys.stderr, flush=True)
-        web.run_app(
-            app, host=args.host, port=args.port, print=None, access_log=None, reuse_port=args.reuse_port or None
-        )
+        try:
+            return asyncio.run(_serve(app, args.host, args.port, args.reuse_port))
+        except KeyboardInterrupt:
+            return 0
+    return 0
+
+
+async def _serve(app: web.Application, host: str, port: int, reuse_port: bool) -> int:
+    """Bind, then say where (the port actually bound, for ``--port 0``), then serve until Ctrl-C or
+    SIGTERM. A port that cannot be bound is one line on stderr and exit status 1, not a traceback."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port, reuse_port=reuse_port or None).start()
+    except OSError as exc:
+        await runner.cleanup()
+        print(f"axio-omni serve: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr, flush=True)
+        return 1
+    bound = runner.addresses[0][1]
+    shown = f"[{host}]" if ":" in host else host
+    print(f"axio-omni emulator on http://{shown}:{bound}/v1 (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
     return 0
 
 

@@ -110,6 +110,13 @@ def shown(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def _bound(value: float) -> str:
+    """A bound as a reader writes it: whole numbers in full (2147483647, not 2.14748e+09)."""
+    if float(value).is_integer() and abs(value) < 1e18:
+        return str(int(value))
+    return f"{value:g}"
+
+
 class Number(Rule):
     """An integer (up to ``INT_MAX`` unless ``high`` says) or a finite number within bounds; not a bool."""
 
@@ -131,10 +138,14 @@ class Number(Rule):
     def describe(self) -> str:
         kind = ("an integer" if self.integer else "a number") + (f" of {self.unit}" if self.unit else "")
         if self.above is not None:
-            return kind + f" above {self.above:g}" + (f" and at most {self.high:g}" if self.high is not None else "")
+            return (
+                kind
+                + f" above {_bound(self.above)}"
+                + (f" and at most {_bound(self.high)}" if self.high is not None else "")
+            )
         if self.low is not None and self.high is not None:
-            return kind + f" from {self.low:g} to {self.high:g}"
-        return kind + (f" of at least {self.low:g}" if self.low is not None else "")
+            return kind + f" from {_bound(self.low)} to {_bound(self.high)}"
+        return kind + (f" of at least {_bound(self.low)}" if self.low is not None else "")
 
     def accept(self, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int if self.integer else (int, float)):

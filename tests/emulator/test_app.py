@@ -186,6 +186,31 @@ async def test_cli_serves_the_emulator() -> None:
         await proc.wait()
 
 
+async def test_serve_on_port_0_says_the_port_it_bound_and_a_busy_port_is_one_line() -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "axio_omni.cli", "serve", "--port", "0", stderr=asyncio.subprocess.PIPE
+    )
+    assert proc.stderr is not None
+    try:
+        banner = (await asyncio.wait_for(proc.stderr.readline(), 30)).decode()
+        port = int(banner.split("http://127.0.0.1:")[1].split("/")[0])
+        assert port > 0 and banner.endswith("/v1 (Ctrl-C to stop)\n")
+        async with aiohttp.ClientSession() as s, s.get(f"http://127.0.0.1:{port}/v1/models") as r:
+            assert r.status == 200
+        busy = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "axio_omni.cli", "serve", "--port", str(port), stderr=asyncio.subprocess.PIPE
+        )
+        _, err = await asyncio.wait_for(busy.communicate(), 30)
+        lines = err.decode().strip().splitlines()
+        assert busy.returncode == 1 and len(lines) == 1, lines
+        assert (
+            lines[0].startswith(f"axio-omni serve: cannot listen on 127.0.0.1:{port}") and "Traceback" not in lines[0]
+        )
+    finally:
+        proc.terminate()
+        assert await proc.wait() == 0  # SIGTERM: a clean stop
+
+
 async def test_a_manual_clock_holds_a_stall_until_the_test_moves_time() -> None:
     """Scripted waits run on the emulator's clock: a 60 s stall passes in no time when advanced."""
     from axio_omni.emulator import ManualClock

@@ -30,8 +30,7 @@ from ..errors import AuthenticationError, ConfigurationError, MalformedResponseE
 from ..fields import setting
 from ..models import DEFAULT_CHAT_MODEL, catalogued, chat_catalogue, is_chat_model, model_spec
 from ..retry import Repeat, RetryPolicy
-from ..rules import Choice, Custom, Flag, JsonMap, Number, Refused, Text, Texts
-from ..serial import model_from_json, registry_from_json
+from ..rules import Choice, Flag, JsonMap, Number, Text, Texts
 from ..thinking import EFFORTS, thinking_levels
 from ..timeouts import Budget
 from ..wire.chat_audio import CHAT_AUDIO_FORMATS, OPENAI_HOST, audio_request
@@ -40,6 +39,7 @@ from ..wire.chat_stream import ChatStreamDecoder
 from ..wire.model_list import read_model_list
 from ..wire.sse import StreamDecoder
 from .base import HTTPTransport
+from .chat_fields import AUTO_MODEL, MODEL, MODELS, NOTHING_TO_SEND, OWN_FIELDS, WATCH_WAITS, check_arguments
 from .http import finish, open_response, read_all, read_chunk
 from .peer_layout import from_peer_layout
 from .request import Request
@@ -47,47 +47,6 @@ from .request import Request
 __all__ = ["AUTO_MODEL", "MODEL", "MODELS", "NOTHING_TO_SEND", "OpenAITransport", "check_arguments"]
 
 log = logging.getLogger("axio_omni.chat")
-
-
-NOTHING_TO_SEND = "messages: nothing to send (no system prompt and no message with content)"
-
-
-def check_arguments(messages: Any, tools: Any, system: Any) -> None:
-    """Refuse arguments of the wrong type before anything is built, naming the argument."""
-    if not isinstance(messages, list):
-        raise ConfigurationError(f"messages must be a list of axio Messages, got {type(messages).__name__}")
-    if not isinstance(tools, list):
-        raise ConfigurationError(f"tools must be a list of axio Tools, got {type(tools).__name__}")
-    if not isinstance(system, str):
-        raise ConfigurationError(f"system must be a string, got {type(system).__name__}")
-
-
-#: Body fields this transport writes itself; ``extra_body`` may not replace them.
-_OWN_FIELDS = ("messages", "stream", "model")
-#: Seconds between tries of a server that was down when the transport opened, doubling to the last.
-WATCH_WAITS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
-#: The model id that means "the first chat model the server lists" (the local presets' default).
-AUTO_MODEL = "auto"
-
-
-def _model(value: Any) -> Any:
-    if isinstance(value, ModelSpec) or (isinstance(value, str) and value):
-        return value
-    raise Refused
-
-
-def _registry(value: Any) -> Any:
-    if not isinstance(value, ModelRegistry):
-        raise Refused
-    return value
-
-
-MODEL = Custom(
-    "a ModelSpec or a non-empty model id",
-    _model,
-    lambda v: v if isinstance(v, str) and v else model_from_json(v, "model"),
-)
-MODELS = Custom("a ModelRegistry", _registry, lambda v: registry_from_json(v, "models"))
 
 
 @dataclass(slots=True, kw_only=True)
@@ -147,7 +106,7 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
     #: (the gpt-4o-audio-preview family): the transcript as text, the audio as ``AudioOutput``.
     modalities: tuple[str, ...] = setting((), Texts(most=2))
     audio: Mapping[str, Any] | None = setting(None, JsonMap(optional=True))
-    extra_body: Mapping[str, Any] = setting(default_factory=dict, rule=JsonMap(reserved=_OWN_FIELDS))
+    extra_body: Mapping[str, Any] = setting(default_factory=dict, rule=JsonMap(reserved=OWN_FIELDS))
     #: Set when ``fetch_models`` could not reach the server: the list is fetched again after the next
     #: turn that succeeds.
     models_pending: bool = field(default=False, init=False, repr=False, compare=False, metadata={"runtime": True})
@@ -228,11 +187,37 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
         then: Callable[[AsyncIterator[StreamEvent]], AsyncIterator[StreamEvent]] | None = None,
     ) -> AsyncIterator[StreamEvent]:
         """One streamed turn to ``path``: its request, its call record, its events (through ``then``
-        when given), in a span when tracing is on. Nothing is sent until the first event is asked for."""
+        when given), in a span when tracing is on. Nothing is sent until the first event is asked for.
+        A model left to the server (``AUTO_MODEL``) is resolved first, from its list."""
+        if body.get("model") == AUTO_MODEL:
+            return self._auto_turn(path, body, what, decoder, messages, system, then)
         request = self._request("POST", path, json_body=body, accept="text/event-stream", repeat=Repeat.SAFE, what=what)
         record = start_call(what)
         events = self._stream(request, decoder, record)
         return self._traced(events if then is None else then(events), record, messages, system)
+
+    async def _auto_turn(
+        self,
+        path: str,
+        body: dict[str, Any],
+        what: str,
+        decoder: StreamDecoder,
+        messages: list[Message],
+        system: str,
+        then: Callable[[AsyncIterator[StreamEvent]], AsyncIterator[StreamEvent]] | None,
+    ) -> AsyncIterator[StreamEvent]:
+        """The turn of a transport whose model is left to the server: its first chat model, asked for
+        once (``GET /models``), then the turn with it. A server that lists none is refused, saying how."""
+        if self.spec.id == AUTO_MODEL:
+            self._take_models(await self._live_models(self.retry))
+        if self.spec.id == AUTO_MODEL:
+            raise ConfigurationError(
+                f"model={AUTO_MODEL!r} takes the first chat model {self.base_url} lists, and it lists none: "
+                "name one with model=... (or pull one into the server)"
+            )
+        what = what.replace(f"({AUTO_MODEL})", f"({self.spec.id})")
+        async for event in self._turn(path, {**body, "model": self.spec.id}, what, decoder, messages, system, then):
+            yield event
 
     def _traced(
         self, events: AsyncIterator[StreamEvent], record: CallRecord, messages: list[Message], system: str

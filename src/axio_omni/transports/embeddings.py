@@ -108,6 +108,7 @@ class OpenAIEmbeddingTransport(HTTPTransport, EmbeddingTransport):
         with telemetry.traced_call(telemetry.Call("embeddings", self.model, self.base_url, asked)) as traced:
             result = await self._embed_batch(texts, progress)
             traced.used(result.usage.prompt_tokens)
+            traced.response_model(result.usage.model)
             traced.set("axio_omni.requests", result.requests)
             traced.set("axio_omni.cache_hits", result.cached)
             return result

@@ -49,9 +49,13 @@ class EmbeddingUsage:
 
     prompt_tokens: int = 0
     total_tokens: int = 0
+    #: The model that served (and billed) them, as the answers name it.
+    model: str | None = None
 
     def __add__(self, other: EmbeddingUsage) -> EmbeddingUsage:
-        return EmbeddingUsage(self.prompt_tokens + other.prompt_tokens, self.total_tokens + other.total_tokens)
+        return EmbeddingUsage(
+            self.prompt_tokens + other.prompt_tokens, self.total_tokens + other.total_tokens, self.model or other.model
+        )
 
 
 def check_inputs(texts: Sequence[str]) -> None:
@@ -174,7 +178,9 @@ def read_embeddings(
         raise MalformedResponseError(f"the server returned {len(items)} embeddings for {expected} inputs")
     out = _assemble(items, row, expected, dimensions)
     usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
-    return out, EmbeddingUsage(_count(usage.get("prompt_tokens")), _count(usage.get("total_tokens")))
+    model = data.get("model")
+    served = model if isinstance(model, str) and model else None
+    return out, EmbeddingUsage(_count(usage.get("prompt_tokens")), _count(usage.get("total_tokens")), served)
 
 
 def _parse(body: bytes, expected: int, by_layout: bool) -> tuple[Any, _RowReader]:
