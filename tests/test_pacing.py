@@ -10,8 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from multidict import CIMultiDict
 
+from axio_omni.emulator.quota import Quota
 from axio_omni.errors import ConfigurationError
-from axio_omni.pacing import Bucket, Pacer
+from axio_omni.pacing import RATE_MARGIN, Bucket, Pacer
 from axio_omni.retry import RetryThrottle
 from axio_omni.wire.rate_limits import RateHeaders, Window, parse_duration, read_rate_headers
 
@@ -138,8 +139,43 @@ def test_the_servers_word_sets_the_level_and_the_refill() -> None:
     pacer.observe(RateHeaders(Window(3000, 2, 1.0), Window()), 0.1)
     assert pacer.reserve(0, 0.1) == 0.0 and pacer.reserve(0, 0.1) == 0.0
     wait = pacer.reserve(0, 0.1)
-    # 2,997 refill in the 1 s the server names: 2,998 used, less one for the whole number it rounds to.
-    assert math.isclose(wait, 1 / 2997, rel_tol=1e-6)
+    # 2,998 used refill in the 1 s the server names: the pace is the fastest its whole numbers allow.
+    assert math.isclose(wait, 1 / (2998 * (1 - RATE_MARGIN)), rel_tol=1e-6)
+
+
+def test_the_real_rate_comes_from_the_first_answer_and_bounds_narrow() -> None:
+    """A 10-a-second window: after one request, 9 remain and it is full again in 100 ms, so it
+    refills 10 a second; a later answer from a level between whole numbers narrows, never widens."""
+    bucket = Bucket.per_minute(10)
+    bucket.observe(Window(10, 9, 0.1), 0.0, 0.0)
+    assert math.isclose(bucket.rate, 10.0 * (1 - RATE_MARGIN)) and (bucket.low, bucket.high) == (0.0, 10.0)
+    bucket.observe(Window(10, 8, 0.163), 0.5, 0.0)  # a true level of 8.37: 1.63 used
+    assert math.isclose(bucket.high, 10.0) and math.isclose(bucket.low, 1 / 0.163)
+    bucket.observe(Window(10, 0, 60.0), 1.0, 0.0)  # the window is now a minute long: start over
+    assert math.isclose(bucket.high, 10 / 60) and math.isclose(bucket.low, 9 / 60)
+    per_minute = Bucket.per_minute(3000)
+    per_minute.observe(Window(3000, 2999, 0.02), 0.0, 0.0)  # OpenAI's: 3,000 a minute, 20 ms a request
+    assert math.isclose(per_minute.high, 50.0)
+
+
+@pytest.mark.parametrize(("limit", "window"), [(10, 1.0), (3000, 60.0), (5, 0.25)])
+def test_paced_by_the_headers_a_burst_stays_under_the_servers_bucket(limit: int, window: float) -> None:
+    """One request, then many at once, against the emulator's token bucket on a fake clock: none is
+    refused, and the burst takes about as long as the server's rate allows."""
+    server = Quota(limit=limit, window=window)
+    pacer = Pacer()
+    now = 0.0
+    assert pacer.reserve(0, now) == 0.0 and server.admit(now)
+    pacer.answered(0)
+    headers = read_rate_headers(server.headers(now))
+    assert headers is not None
+    pacer.observe(headers, now)
+    burst = 4 * limit
+    starts = [now + pacer.reserve(0, now) for _ in range(burst)]
+    for at in starts:
+        assert server.admit(at + 0.001), f"refused at {at}"  # each reaches the server a moment after it is sent
+    ideal = (burst - (limit - 1)) * window / limit
+    assert starts[-1] <= 1.1 * ideal + 0.01
 
 
 def test_headers_alone_make_a_pacer_and_pending_requests_count() -> None:

@@ -10,6 +10,14 @@ what remains of each window and when it is full again sets the level and the ref
 
 ``ratelimit.RateLimiter`` holds one per account and calls ``reserve`` before each send and
 ``observe`` after each answer.
+
+The refill rate is read from the first answer: ``reset`` is how long the server needs to refill
+what is used, ``limit - level``, so ``rate = (limit - level) / reset``. The server shows its level as
+a whole number (``remaining``) below the true one, so one answer bounds the rate between
+``(limit - remaining - 1) / reset`` and ``(limit - remaining) / reset``; every answer narrows the
+bounds. The upper one is exact for an answer from a bucket holding whole units (the first request
+of a fresh window, and every answer of a server that counts in whole requests); the pace keeps
+:data:`RATE_MARGIN` under it. A window whose bounds stop overlapping has changed, and starts over.
 """
 
 from __future__ import annotations
@@ -23,6 +31,9 @@ __all__ = ["Bucket", "Pacer"]
 
 #: The window a limit is stated for when the server does not say (OpenAI's are per minute).
 MINUTE = 60.0
+#: How far under the fastest refill the answers allow the pace stays: the reset is rounded (to the
+#: millisecond, a few percent of a short one) and requests reach the server unevenly.
+RATE_MARGIN = 0.05
 
 
 @dataclass(slots=True)
@@ -34,6 +45,9 @@ class Bucket:
     rate: float
     level: float
     at: float = 0.0
+    #: What the server's answers say of the refill rate so far: it lies in ``[low, high]``.
+    low: float = 0.0
+    high: float = math.inf
 
     @classmethod
     def per_minute(cls, limit: float, now: float = 0.0) -> Bucket:
@@ -58,15 +72,23 @@ class Bucket:
         """The server's count wins: ``remaining``, less what is booked or in flight that it has not
         counted yet (``pending``), is the level; the window refills to ``limit`` in ``reset`` seconds."""
         if window.limit is not None and window.limit > 0:
+            if float(window.limit) != self.capacity:
+                self.low, self.high = 0.0, math.inf  # another limit: what was learned of the old one is void
             self.capacity = float(window.limit)
         if window.remaining is not None:
             self.level, self.at = window.remaining - pending, now
         if window.reset is not None and window.reset > 0 and window.remaining is not None:
-            # ``remaining`` is a whole number below the server's own level, so the used part it
-            # implies is up to one too many: one less keeps the estimated refill from running fast.
-            used = self.capacity - window.remaining - 1
-            if used > 0:
-                self.rate = used / window.reset
+            used = self.capacity - window.remaining  # the most it can be: the true level is a fraction above
+            if used <= 0:
+                return
+            low, high = max(0.0, used - 1) / window.reset, used / window.reset
+            # A tenth of slack: the reset is rounded (to the millisecond), so bounds of one window
+            # can miss each other by a little without the window having changed.
+            if low > 1.1 * self.high or high < 0.9 * self.low:
+                self.low, self.high = low, high  # the window changed: start over from this answer
+            else:
+                self.low, self.high = max(self.low, low), min(self.high, high)
+            self.rate = self.high * (1 - RATE_MARGIN)
 
 
 @dataclass(slots=True)

@@ -40,6 +40,21 @@ async def test_following_the_headers_stays_under_the_quota(emulator: Emulator) -
     assert limiter is not None and limiter.waited > 0  # it did pace, rather than being lucky
 
 
+@pytest.mark.parametrize(("limit", "window"), [(10, 1.0), (600, 60.0)])
+async def test_the_servers_rate_is_known_from_its_first_answer(emulator: Emulator, limit: int, window: float) -> None:
+    """One request, then a burst: the refill rate is the server's from the first answer (a short
+    window as well as OpenAI's per-minute ones), and the burst runs into no 429."""
+    emulator.state.quota = Quota(limit=limit, window=window)
+    key = f"sk-first-{limit}"
+    t = OpenAIEmbeddingTransport(base_url=emulator.base_url, retry=RetryPolicy(max_retries=0), api_key=key)
+    await t.embed(["one"])
+    limiter = limiter_for(t.base_url, key, t.rate_limit)
+    assert limiter is not None and limiter.pacer.requests is not None
+    assert limiter.pacer.requests.rate == pytest.approx(limit / window, rel=0.07)
+    outcomes = await embed_many(t, limit + 5, limit + 5)
+    assert [o for o in outcomes if o is not None] == [] and emulator.state.quota.refused == 0
+
+
 async def test_without_the_limiter_the_same_job_runs_into_429s(emulator: Emulator) -> None:
     emulator.state.quota = Quota(limit=20, window=1.0)
     t = OpenAIEmbeddingTransport(
