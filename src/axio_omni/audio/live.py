@@ -168,6 +168,9 @@ class LivePcm:
 
     def _pack(self, samples: Samples) -> bytes:
         self.frames_out += len(samples)
-        np.rint(samples, out=samples)  # in place: the samples are this converter's own
-        np.clip(samples, -32768, 32767, out=samples)
+        # In place (the samples are this converter's own), and by the ufuncs themselves: np.clip's
+        # Python wrapper costs more than the clipping of a 20 ms frame.
+        np.rint(samples, out=samples)
+        np.maximum(samples, -32768.0, out=samples)
+        np.minimum(samples, 32767.0, out=samples)
         return samples.astype("<i2").tobytes()
