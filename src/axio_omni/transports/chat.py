@@ -36,6 +36,7 @@ from ..timeouts import Budget
 from ..wire.chat_audio import CHAT_AUDIO_FORMATS, OPENAI_HOST, audio_request
 from ..wire.chat_request import chat_messages, chat_tools
 from ..wire.chat_stream import ChatStreamDecoder
+from ..wire.chunk_template import Layouts
 from ..wire.model_list import read_model_list
 from ..wire.sse import StreamDecoder
 from .base import HTTPTransport
@@ -110,6 +111,10 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
     #: Set when ``fetch_models`` could not reach the server: the list is fetched again after the next
     #: turn that succeeds.
     models_pending: bool = field(default=False, init=False, repr=False, compare=False, metadata={"runtime": True})
+    #: The text layouts this endpoint's streams proved, so later streams read by them from their first chunk.
+    _layouts: Layouts = field(
+        default_factory=Layouts, init=False, repr=False, compare=False, metadata={"runtime": True}
+    )
 
     #: Settings the server behind a preset ignores, with why: set, they are refused, not sent to be
     #: dropped (see ``axio_omni.presets``).
@@ -173,7 +178,7 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
         """Stream one turn. Arguments are checked now, before anything is sent."""
         body = self.build_payload(messages, tools, system)
         spoken = CHAT_AUDIO_FORMATS[self.audio["format"]] if "audio" in body and self.audio else None
-        decoder = ChatStreamDecoder(think_tags=self.think_tags, spoken=spoken)
+        decoder = ChatStreamDecoder(think_tags=self.think_tags, spoken=spoken, layouts=self._layouts)
         return self._turn("/chat/completions", body, f"chat completion ({self.spec.id})", decoder, messages, system)
 
     def _turn(

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import io
+import math
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import aiohttp
@@ -68,10 +69,10 @@ def translate(exc: BaseException, phase: Phase) -> OmniError:
 
 
 @lru_cache(maxsize=64)
-def _client_timeout(timeouts: Timeouts) -> aiohttp.ClientTimeout:
-    # No ``total`` and no ``connect``: aiohttp's ``connect`` includes the wait for a pooled connection,
-    # which the deadline bounds instead.
-    return aiohttp.ClientTimeout(total=None, connect=None, sock_connect=timeouts.connect, sock_read=timeouts.read)
+def _client_timeout(timeouts: Timeouts, pool_wait: float | None = None) -> aiohttp.ClientTimeout:
+    # No ``total``: a streamed body may take as long as it takes. aiohttp's ``connect`` includes the
+    # wait for a pooled connection: ``pool_wait`` when the deadline is left to aiohttp's own timers.
+    return aiohttp.ClientTimeout(total=None, connect=pool_wait, sock_connect=timeouts.connect, sock_read=timeouts.read)
 
 
 def _payload(body: bytes | Callable[[], Any] | None) -> Any:
@@ -112,14 +113,20 @@ async def _send_once(session: aiohttp.ClientSession, req: Request, left: float |
 
 
 async def _send(session: aiohttp.ClientSession, req: Request, left: float | None) -> aiohttp.ClientResponse:
+    read = req.timeouts.read
+    if left is not None and read is not None and left > read + 1.0:
+        # The deadline is far: aiohttp's own timers keep the attempt within it (the wait for the
+        # answer by ``sock_read``, and where the pool can make a request wait for a connection, that
+        # wait by ``connect``), so it needs no timer of its own: a scheduled callback per request.
+        connector = session.connector
+        limited = connector is None or connector.limit or connector.limit_per_host
+        timeout = _client_timeout(req.timeouts, float(math.floor(left - read)) if limited else None)
+        left = None
+    else:
+        timeout = _client_timeout(req.timeouts)
     # raise_for_status=False: a caller's own session may raise on errors, which would hide the body.
     sending = session.request(
-        req.method,
-        req.url,
-        data=_payload(req.body),
-        headers=req.headers,
-        timeout=_client_timeout(req.timeouts),
-        raise_for_status=False,
+        req.method, req.url, data=_payload(req.body), headers=req.headers, timeout=timeout, raise_for_status=False
     )
     try:
         if left is None:
@@ -162,10 +169,14 @@ async def open_response(
     """Send ``req`` until a 2xx response starts, as its ``repeat`` and ``policy`` allow; the caller reads it
     (with :func:`read_chunk`) and hands it back with :func:`finish`, with the same ``record``."""
 
-    async def attempt(left: float | None) -> aiohttp.ClientResponse:
-        return await _send_once(session, req, left)
-
-    resp = await _attempts(req, policy, attempt, budget, record)
+    # A partial, not a closure: calling it makes the send's own coroutine, one frame less per request.
+    attempt = partial(_send if req.pace is None else _send_once, session, req)
+    try:
+        resp = await _attempts(req, policy, attempt, budget, record)
+    except OmniError as error:
+        if record is not None:
+            record.finished(error)
+        raise
     if record is not None:
         record.responded(resp.status, resp.headers.get("x-request-id"), len(record.retries) + 1)
     if resp.headers.get("Server", "").startswith("llama.cpp"):
@@ -178,24 +189,20 @@ async def open_response(
     return resp
 
 
-async def _attempts[T](
+def _attempts[T](
     req: Request,
     policy: RetryPolicy,
     attempt: Callable[[float | None], Awaitable[T]],
     budget: Budget | None,
     record: CallRecord | None,
-) -> T:
-    """The retry loop for ``req``, with the account's retry throttle, noting retries on ``record``."""
+) -> Awaitable[T]:
+    """The retry loop for ``req`` (its own coroutine, no frame around it), with the account's retry
+    throttle, noting retries on ``record``; the caller notes a failure that ends the call."""
     throttle = req.pace[0].throttle if req.pace is not None else None
     on_retry = record.retried if record is not None else None
-    try:
-        return await call_with_retry(
-            policy, attempt, repeat=req.repeat, what=req.what, budget=budget, throttle=throttle, on_retry=on_retry
-        )
-    except OmniError as error:
-        if record is not None:
-            record.finished(error)
-        raise
+    return call_with_retry(
+        policy, attempt, repeat=req.repeat, what=req.what, budget=budget, throttle=throttle, on_retry=on_retry
+    )
 
 
 def finish(resp: aiohttp.ClientResponse, complete: bool, record: CallRecord | None = None) -> None:
@@ -213,7 +220,12 @@ def finish(resp: aiohttp.ClientResponse, complete: bool, record: CallRecord | No
 
 async def read_chunk(resp: aiohttp.ClientResponse, budget: Budget | None = None) -> bytes:
     """The next bytes of ``resp`` (empty at the end); a failure is a cut stream, a stall, or the budget spent."""
-    return await _read(resp, resp.content.readany, budget)
+    if budget is not None:
+        return await _read(resp, resp.content.readany, budget)
+    try:  # the common, unbounded call reads directly: this runs for every chunk of every stream
+        return await resp.content.readany()
+    except _NETWORK_ERRORS as exc:
+        raise _cut(resp, exc, None) from exc
 
 
 async def _read(resp: aiohttp.ClientResponse, read: Callable[[], Awaitable[bytes]], budget: Budget | None) -> bytes:
@@ -224,16 +236,20 @@ async def _read(resp: aiohttp.ClientResponse, read: Callable[[], Awaitable[bytes
         async with asyncio.timeout(budget.remaining()):
             return await read()
     except _NETWORK_ERRORS as exc:
-        if budget is not None and budget.remaining() <= 0:
-            error: OmniError = APITimeoutError(
-                f"the call did not finish within the Timeouts.total of {budget.total:g}s",
-                phase=Phase.RESPONSE_STARTED,
-            )
-        else:
-            error = translate(exc, Phase.RESPONSE_STARTED)
-        error.status = resp.status
-        error.request_id = resp.headers.get("x-request-id")
-        raise error from exc
+        raise _cut(resp, exc, budget) from exc
+
+
+def _cut(resp: aiohttp.ClientResponse, exc: BaseException, budget: Budget | None) -> OmniError:
+    """The error for a read of ``resp`` that failed with ``exc``: the budget spent, a stall, or a cut."""
+    if budget is not None and budget.remaining() <= 0:
+        error: OmniError = APITimeoutError(
+            f"the call did not finish within the Timeouts.total of {budget.total:g}s", phase=Phase.RESPONSE_STARTED
+        )
+    else:
+        error = translate(exc, Phase.RESPONSE_STARTED)
+    error.status = resp.status
+    error.request_id = resp.headers.get("x-request-id")
+    return error
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,7 +277,12 @@ async def read_all(
             resp.release()
 
     record = watched_call(req.what)
-    body = await _attempts(req, policy, attempt, budget, record)
+    try:
+        body = await _attempts(req, policy, attempt, budget, record)
+    except OmniError as error:
+        if record is not None:
+            record.finished(error)
+        raise
     if record is not None:
         record.responded(body.status, body.headers.get("x-request-id"), len(record.retries) + 1)
         record.finished()

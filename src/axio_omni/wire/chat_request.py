@@ -53,7 +53,8 @@ def _image_part(block: ImageBlock) -> dict[str, Any]:
     return {"type": "image_url", "image_url": {"url": data_uri(block.media_type, block.data)}}
 
 
-def _user_part(block: ContentBlock, where: str) -> dict[str, Any] | None:
+def _user_part(block: ContentBlock, at: tuple[int, int]) -> dict[str, Any] | None:
+    """The content part of one block of a user message; ``at`` (message, block) names it in errors."""
     if isinstance(block, TextBlock):
         return {"type": "text", "text": block.text} if block.text else None
     if isinstance(block, ImageBlock):
@@ -62,12 +63,12 @@ def _user_part(block: ContentBlock, where: str) -> dict[str, Any] | None:
         fmt = _AUDIO_FORMATS.get(block.media_type)
         if fmt is None:
             raise ConfigurationError(
-                f"{where}: chat completions takes audio as wav or mp3 only, got {block.media_type!r}"
+                f"{_place(at)}: chat completions takes audio as wav or mp3 only, got {block.media_type!r}"
             )
         data = base64.b64encode(block.data).decode("ascii")
         return {"type": "input_audio", "input_audio": {"data": data, "format": fmt}}
     if isinstance(block, VideoBlock):
-        raise ConfigurationError(f"{where}: chat completions has no video input ({block.media_type})")
+        raise ConfigurationError(f"{_place(at)}: chat completions has no video input ({block.media_type})")
     return None
 
 
@@ -77,7 +78,12 @@ def _result_text(result: ToolResultBlock) -> str:
     return "\n".join(b.text for b in result.content if isinstance(b, TextBlock))
 
 
-def _user_messages(msg: Message, where: str) -> Iterable[dict[str, Any]]:
+def _place(at: tuple[int, int]) -> str:
+    # Made only for an error: a long conversation is converted every turn.
+    return f"messages[{at[0]}].content[{at[1]}]"
+
+
+def _user_messages(msg: Message, index: int) -> Iterable[dict[str, Any]]:
     results = [b for b in msg.content if isinstance(b, ToolResultBlock)]
     for result in results:
         yield {"role": "tool", "tool_call_id": result.tool_use_id, "content": _result_text(result)}
@@ -90,7 +96,7 @@ def _user_messages(msg: Message, where: str) -> Iterable[dict[str, Any]]:
                 parts.extend(_image_part(b) for b in images)
     for i, block in enumerate(msg.content):
         if not isinstance(block, ToolResultBlock):
-            part = _user_part(block, f"{where}.content[{i}]")
+            part = _user_part(block, (index, i))
             if part is not None:
                 parts.append(part)
     if not parts:
@@ -132,16 +138,23 @@ def chat_messages(messages: list[Message], system: str, now: float = 0.0) -> lis
     if system:
         out.append({"role": "system", "content": system})
     for i, msg in enumerate(messages):
-        where = f"messages[{i}]"
         if not isinstance(msg, Message):
-            raise ConfigurationError(f"{where}: expected an axio Message, got {type(msg).__name__}")
+            raise ConfigurationError(f"messages[{i}]: expected an axio Message, got {type(msg).__name__}")
         if not isinstance(msg.content, list):
-            raise ConfigurationError(f"{where}.content must be a list of axio content blocks, got {msg.content!r:.60}")
+            raise ConfigurationError(
+                f"messages[{i}].content must be a list of axio content blocks, got {msg.content!r:.60}"
+            )
         for j, block in enumerate(msg.content):
             if not isinstance(block, ContentBlock):
-                raise ConfigurationError(f"{where}.content[{j}] must be an axio content block, got {block!r:.60}")
+                raise ConfigurationError(f"messages[{i}].content[{j}] must be an axio content block, got {block!r:.60}")
         if msg.role == "user":
-            out.extend(_user_messages(msg, where))
+            content = msg.content
+            if len(content) == 1 and type(content[0]) is TextBlock:
+                # The commonest message, a line of text, skips the general path: every turn resends them all.
+                if content[0].text:
+                    out.append({"role": "user", "content": content[0].text})
+                continue
+            out.extend(_user_messages(msg, i))
         elif msg.role == "assistant":
             entry = _assistant_message(msg, now)
             if entry is not None:
@@ -151,7 +164,7 @@ def chat_messages(messages: list[Message], system: str, now: float = 0.0) -> lis
             if text:
                 out.append({"role": "system", "content": text})
         else:
-            raise ConfigurationError(f"{where}.role: expected user, assistant or system, got {msg.role!r}")
+            raise ConfigurationError(f"messages[{i}].role: expected user, assistant or system, got {msg.role!r}")
     return out
 
 

@@ -51,7 +51,7 @@ from axio.types import StopReason, Usage, stop_reason_from
 from ..errors import InBandError, MalformedResponseError, StreamCutError
 from .chat_audio import SpokenReply
 from .chat_values import STOP_REASONS, citations, in_band_error, read_usage, text_delta, tool_input_delta
-from .chunk_template import ARGUMENTS, TEXT, ChunkTemplate, arguments_only, text_only
+from .chunk_template import ARGUMENTS, TEXT, ChunkTemplate, Layouts, arguments_only, text_only
 from .sse import DEFAULT_MAX_EVENT_BYTES, SSEEvent, StreamDecoder
 from .think import ThinkSplitter
 
@@ -89,9 +89,15 @@ class ChatStreamReader:
     )
 
     def __init__(
-        self, *, think_tags: bool = True, templates: bool = True, spoken: AudioMediaType | None = None
+        self,
+        *,
+        think_tags: bool = True,
+        templates: bool = True,
+        spoken: AudioMediaType | None = None,
+        layouts: Layouts | None = None,
     ) -> None:
-        """``spoken``: the media type of a spoken reply's audio (``delta.audio``), when one was asked for."""
+        """``spoken``: the media type of a spoken reply's audio (``delta.audio``), when one was asked for;
+        ``layouts``: the text layouts earlier streams of the same endpoint proved (``chunk_template.py``)."""
         self.done = False
         self._spoken = SpokenReply(spoken) if spoken is not None else None
         self._started = False
@@ -103,7 +109,7 @@ class ChatStreamReader:
         self._refused = False
         # Reads text chunks and argument fragments by the stream's own layout once proved
         # (wire/chunk_template.py).
-        self._template = ChunkTemplate(TEXT) if templates else None
+        self._template = ChunkTemplate(TEXT, layouts) if templates else None
         self._arguments = ChunkTemplate(ARGUMENTS) if templates else None
         # Learned when the next event arrives, so the first text reaches the caller sooner.
         self._to_learn: tuple[ChunkTemplate, str, dict[str, Any], Any, str] | None = None
@@ -120,6 +126,8 @@ class ChatStreamReader:
             self._to_learn = None
         if template is not None and self._started and event.event == "message":
             content = template.match(data)
+            if content is None and template.shared is not None and not template.prefix:
+                content = template.adopt(data)
             if content is not None:
                 return self._text_only(content)
             fragment = self._arguments.match(data) if self._arguments is not None else None
@@ -369,7 +377,8 @@ class ChatStreamDecoder(StreamDecoder):
         think_tags: bool = True,
         templates: bool = True,
         spoken: AudioMediaType | None = None,
+        layouts: Layouts | None = None,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     ) -> None:
-        reader = ChatStreamReader(think_tags=think_tags, templates=templates, spoken=spoken)
+        reader = ChatStreamReader(think_tags=think_tags, templates=templates, spoken=spoken, layouts=layouts)
         super().__init__(reader, max_event_bytes=max_event_bytes)

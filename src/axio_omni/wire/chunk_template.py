@@ -13,20 +13,29 @@ of the document unchanged, and because a template is adopted only after a probe:
 suffix around another literal must parse to the original chunk with only that string changed.
 Anything else (usage, a finish reason, a new call, one more field) does not match and is parsed
 in full. A tool call's index is part of the prefix, so a matching fragment continues the same call.
+
+Streams of one endpoint share their layout but for a few values: the completion's ``id``, its
+``created`` time and OpenAI's per-chunk ``obfuscation`` padding. :class:`Layouts` keeps the text
+layouts proved so far with those values masked, so a later stream of the same shape reads even its
+first text chunk by the layout, with no full parse and no probe: masking replaces a string token by
+a string token and a number by a number, which leaves the proof standing.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any, NamedTuple, cast
 
 #: The JSON string scanner (C-accelerated in CPython); typeshed does not declare it.
 scanstring = cast(Callable[[str, int], tuple[str, int]], json.decoder.scanstring)  # type: ignore[attr-defined]
 
-__all__ = ["ARGUMENTS", "TEXT", "ChunkTemplate", "Layout", "arguments_only", "text_only"]
+__all__ = ["ARGUMENTS", "TEXT", "ChunkTemplate", "Layout", "Layouts", "arguments_only", "text_only"]
 
 _PROBE = "axio-omni probe \u00e9"
+#: The values that differ between streams of one layout: plain strings (no quote, no escape) and a number.
+_VARYING = re.compile(r'("(?:id|obfuscation)":)"[^"\\]*"|("created":)\d+')
 
 
 def _single_choice(chunk: dict[str, Any]) -> dict[str, Any] | None:
@@ -99,21 +108,47 @@ TEXT = Layout('"content"', lambda c: (None, t) if (t := text_only(c)) is not Non
 ARGUMENTS = Layout('"arguments"', arguments_only, _put_arguments)
 
 
+def _masked(text: str) -> str:
+    return _VARYING.sub(lambda m: f'{m.group(1)}""' if m.group(1) else f"{m.group(2)}0", text)
+
+
+class Layouts:
+    """The text layouts proved by earlier streams of one endpoint, with their varying values masked
+    (one per transport; sans-I/O). Bounded: a server whose chunks never repeat a shape stops adding."""
+
+    __slots__ = ("_shapes",)
+
+    MAX = 32
+
+    def __init__(self) -> None:
+        self._shapes: set[tuple[str, str]] = set()
+
+    def add(self, prefix: str, suffix: str) -> None:
+        if len(self._shapes) < self.MAX:
+            self._shapes.add((_masked(prefix), _masked(suffix)))
+
+    def knows(self, prefix: str, suffix: str) -> bool:
+        return bool(self._shapes) and (_masked(prefix), _masked(suffix)) in self._shapes
+
+
 class ChunkTemplate:
     """Learns a stream's layout for one kind of chunk and reads later chunks by it; see the module docstring."""
 
-    __slots__ = ("layout", "prefix", "suffix", "key", "_tries")
+    __slots__ = ("layout", "prefix", "suffix", "key", "_tries", "shared")
 
     #: How many times one stream may try to learn a layout before it stops trying.
     MAX_TRIES = 4
 
-    def __init__(self, layout: Layout = TEXT) -> None:
+    def __init__(self, layout: Layout = TEXT, shared: Layouts | None = None) -> None:
         self.layout = layout
         self.prefix = ""
         self.suffix = ""
         #: What the prefix fixes: the call index for arguments, None for text.
         self.key: Any = None
         self._tries = 0
+        #: Text layouts proved by earlier streams of the same endpoint (text only: a call's index is
+        #: fixed by its stream).
+        self.shared = shared if layout is TEXT else None
 
     def match(self, data: str) -> str | None:
         """The string of ``data`` if it has the learned layout, else None."""
@@ -126,6 +161,26 @@ class ChunkTemplate:
             return None
         if len(data) - end != len(self.suffix) or not data.endswith(self.suffix):
             return None
+        return content
+
+    def adopt(self, data: str) -> str | None:
+        """The text of ``data``, read by a layout an earlier stream proved (then this stream's own),
+        or None: tried on the first few chunks of a stream only."""
+        shared = self.shared
+        if shared is None or self.prefix or self._tries >= self.MAX_TRIES:
+            return None
+        self._tries += 1
+        at = data.rfind(self.layout.key)
+        opening = _value_start(data, at + len(self.layout.key)) if at >= 0 else None
+        if opening is None:
+            return None
+        try:
+            content, end = scanstring(data, opening)
+        except ValueError:
+            return None
+        if not shared.knows(data[:opening], data[end:]):
+            return None
+        self.prefix, self.suffix = data[:opening], data[end:]
         return content
 
     def learn(self, data: str, chunk: dict[str, Any], key: Any, content: str) -> None:
@@ -144,6 +199,8 @@ class ChunkTemplate:
                     value, end = None, 0
                 if value == content and self._proves(data[:opening], data[end:], chunk, key):
                     self.prefix, self.suffix, self.key = data[:opening], data[end:], key
+                    if self.shared is not None:
+                        self.shared.add(self.prefix, self.suffix)
                     return
             at = data.find(name, at + 1)
 
