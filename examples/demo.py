@@ -2,7 +2,8 @@
 the same question to a reasoning model over the Responses API, a small retrieval step through
 OpenAIEmbeddingTransport, a spoken round trip (TTS to a WAV
 file, then STT back), an image and a short video written to files, and a realtime voice turn (``voice_loop.py``:
-a 16 kHz question in, a tool call, the reply's transcript as it streams and its audio to a WAV file).
+a 16 kHz question in, a tool call, the reply's transcript as it streams and its audio to a WAV file),
+and live captions of the same question (``live_captions.py``: a transcription session).
 
 Run with ``make demo``. No key and no network: the emulator listens on a loopback port.
 """
@@ -19,6 +20,7 @@ from axio.agent import Agent
 from axio.context import MemoryContextStore
 from axio.events import IterationStart, ReasoningDelta, SessionEndEvent, TextDelta, ToolResult, ToolUseStart
 from axio.tool import Tool
+from live_captions import main as live_captions
 from voice_loop import main as voice_turn
 
 from axio_omni import (
@@ -78,6 +80,8 @@ async def main() -> None:
         await movie(OpenAIVideoTransport(base_url=emu.base_url, poll=PollPolicy(interval=0.1), pool=pool))
     say("\nrealtime> a spoken question at 16 kHz from examples/data/question-16k.wav")
     await voice_turn(say)
+    say("\ncaptions> live captions of the same question, as it is heard\n")
+    await live_captions(say)
 
 
 async def reasoning_turn(transport: OpenAIResponsesTransport, weather: Tool[object]) -> None:

@@ -25,6 +25,7 @@ def test_demo_streams_a_tool_round_trip_offline() -> None:
     assert "reply audio> " in out and "at 24000 Hz)" in out
     assert "image> " in out and "axio-omni-demo.png" in out
     assert "video> " in out and "axio-omni-demo.mp4" in out
+    assert "[speech] What is the weather in Paris?\ncaption> 'What is the weather in Paris?'" in out
 
 
 def test_console_script_is_installed() -> None:

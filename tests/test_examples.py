@@ -1,4 +1,4 @@
-"""The examples that docs/telemetry.md and docs/ray.md point to run offline to the end and say what they show."""
+"""The examples the docs point to run offline to the end and say what they show."""
 
 from __future__ import annotations
 
@@ -28,3 +28,33 @@ def test_the_ray_example() -> None:
     out = run("ray_embed.py")
     assert "ray>    2000 rows in" in out and "ids in order: True" in out
     assert "check>  (2000, 256) equal to the local path's: True" in out
+
+
+def test_the_live_captions_example() -> None:
+    out = run("live_captions.py")
+    assert "[speech] What is the weather in Paris?" in out
+    assert "caption> 'What is the weather in Paris?' (6 token log-probabilities," in out
+
+
+def test_the_transcripts_example() -> None:
+    out = run("transcripts.py")
+    assert "stream> [Where][ is][ the][ nearest][ train][ station?]" in out and "6 log-probabilities" in out
+    assert "A: Good morning." in out and "Nina: Hi there!" in out
+    assert "words>  Where@" in out and "english> 'Where is the nearest train station?'" in out
+
+
+def test_the_spoken_chat_example() -> None:
+    out = run("spoken_chat.py")
+    assert "assistant> You said: Tell me about lighthouses." in out and "sent back by id next turn" in out
+    assert "audio> " in out and "at 24000 Hz" in out
+
+
+def test_the_client_secret_example() -> None:
+    out = run("client_secret.py")
+    assert "server> minted ek_" in out and "client> You said: Hello from the browser." in out
+    assert "a transcription session with gpt-4o-transcribe" in out
+
+
+def test_the_sound_example() -> None:
+    out = run("sound.py")
+    assert out.count("sound> ") == 2 and "(2.5 s at" in out

@@ -37,9 +37,19 @@ def setting_arg(cls: type, name: str) -> Callable[[str], Any]:
 
 def add_embed_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     T = OpenAIEmbeddingTransport
-    embed = commands.add_parser("embed", help="embed a file of texts into a .npy array")
+    embed = commands.add_parser(
+        "embed",
+        help="embed a file of texts into a .npy array (or, with --ray, .parquet)",
+        description="Embed a file of texts: the vectors go to a .npy array (float32, a row per text, in order), "
+        "or with --ray and an output ending in .parquet, to Parquet rows of id and embedding.",
+    )
     embed.add_argument("file", type=Path, help="one text per line, or JSON Lines (.jsonl, or --jsonl)")
-    embed.add_argument("-o", "--output", type=Path, help="where to write the array (default: FILE.npy)")
+    embed.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="where to write the vectors: .npy, or with --ray .parquet (rows of id and embedding) (default: FILE.npy)",
+    )
     embed.add_argument("--jsonl", action="store_true", help="read JSON Lines whatever the file name")
     embed.add_argument("--field", default="text", help="the JSONL field holding the text (default: text)")
     embed.add_argument(
@@ -49,16 +59,23 @@ def add_embed_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
         "--api-key-env",
         type=setting_arg(T, "api_key_env"),
         default="OPENAI_API_KEY",
-        help="the variable holding the key",
+        help="the variable holding the key (default: OPENAI_API_KEY)",
     )
-    embed.add_argument("--model", type=setting_arg(T, "model"), default="text-embedding-3-small")
-    embed.add_argument("--dimensions", type=setting_arg(T, "dimensions"), default=None)
+    embed.add_argument(
+        "--model",
+        type=setting_arg(T, "model"),
+        default="text-embedding-3-small",
+        help="(default: text-embedding-3-small)",
+    )
+    embed.add_argument(
+        "--dimensions", type=setting_arg(T, "dimensions"), default=None, help="shorter vectors (default: the model's)"
+    )
     embed.add_argument(
         "--format",
         dest="encoding_format",
         type=setting_arg(T, "encoding_format"),
         default="base64",
-        help="base64 or float",
+        help="base64 or float, how the vectors travel (default: base64)",
     )
     embed.add_argument(
         "--batch-size", type=setting_arg(T, "max_inputs"), default=2048, help="inputs per request (default: 2048)"
@@ -70,7 +87,7 @@ def add_embed_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
         "--cache",
         type=setting_arg(T, "cache"),
         default=None,
-        help="a SQLite file: a rerun pays only for texts not in it",
+        help="a SQLite file: a rerun pays only for texts not in it (default: none)",
     )
     embed.add_argument(
         "--ray",

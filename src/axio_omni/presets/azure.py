@@ -133,7 +133,7 @@ class OmniAzure(AzureEndpoint, OpenAITransport):
     """Chat completions from an Azure OpenAI deployment."""
 
     type_name = "omni-azure"
-    display_name: ClassVar[str] = "Azure OpenAI (axio-omni)"
+    display_name: ClassVar[str] = "Azure OpenAI (omni)"
     default_models: ClassVar[Mapping[str, str]] = {}
     deployment_is_model: ClassVar[bool] = False
 
@@ -166,7 +166,7 @@ class OmniAzureEmbedding(AzureEndpoint, OpenAIEmbeddingTransport):
     """Embeddings from an Azure OpenAI deployment."""
 
     type_name = "omni-azure-embedding"
-    display_name: ClassVar[str] = "Azure OpenAI embeddings (axio-omni)"
+    display_name: ClassVar[str] = "Azure OpenAI embeddings (omni)"
 
 
 @dataclass(slots=True, kw_only=True)
@@ -174,7 +174,7 @@ class OmniAzureTTS(AzureEndpoint, OpenAITTSTransport):
     """Speech from an Azure OpenAI deployment (``/audio/speech``)."""
 
     type_name = "omni-azure-tts"
-    display_name: ClassVar[str] = "Azure OpenAI speech (axio-omni)"
+    display_name: ClassVar[str] = "Azure OpenAI speech (omni)"
 
 
 @dataclass(slots=True, kw_only=True)
@@ -182,7 +182,7 @@ class OmniAzureSTT(AzureEndpoint, OpenAISTTTransport):
     """Transcription from an Azure OpenAI deployment (``/audio/transcriptions``)."""
 
     type_name = "omni-azure-stt"
-    display_name: ClassVar[str] = "Azure OpenAI transcription (axio-omni)"
+    display_name: ClassVar[str] = "Azure OpenAI transcription (omni)"
 
 
 @dataclass(slots=True, kw_only=True)
@@ -190,4 +190,4 @@ class OmniAzureImages(AzureEndpoint, OpenAIImageTransport):
     """Images from an Azure OpenAI deployment (``/images/generations``, ``/images/edits``)."""
 
     type_name = "omni-azure-images"
-    display_name: ClassVar[str] = "Azure OpenAI images (axio-omni)"
+    display_name: ClassVar[str] = "Azure OpenAI images (omni)"

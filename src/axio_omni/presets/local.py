@@ -72,7 +72,7 @@ class OmniOllama(LocalServer, OpenAITransport):
     """
 
     type_name = "omni-ollama"
-    display_name: ClassVar[str] = "Ollama (axio-omni)"
+    display_name: ClassVar[str] = "Ollama (omni)"
     env_vars: ClassVar[tuple[str, ...]] = ("OLLAMA_API_KEY",)
     ignored: ClassVar[Mapping[str, str]] = {
         "tool_choice": "Ollama ignores tool_choice (its OpenAI API does not implement it)",
@@ -96,7 +96,7 @@ class OmniLMStudio(LocalServer, OpenAITransport):
     """
 
     type_name = "omni-lmstudio"
-    display_name: ClassVar[str] = "LM Studio (axio-omni)"
+    display_name: ClassVar[str] = "LM Studio (omni)"
     env_vars: ClassVar[tuple[str, ...]] = ("LM_API_TOKEN",)
 
     name: str = setting("LM Studio (omni)", Text())
@@ -126,7 +126,7 @@ class OmniLlamaCpp(LocalServer, OpenAITransport):
     """
 
     type_name = "omni-llamacpp"
-    display_name: ClassVar[str] = "llama.cpp (axio-omni)"
+    display_name: ClassVar[str] = "llama.cpp (omni)"
     env_vars: ClassVar[tuple[str, ...]] = ("LLAMA_API_KEY",)
     ignored: ClassVar[Mapping[str, str]] = {
         "reasoning_effort": "llama.cpp takes reasoning settings at start-up (--reasoning-budget), not per request",
@@ -151,7 +151,7 @@ class OmniVLLM(LocalServer, OpenAITransport):
     """
 
     type_name = "omni-vllm"
-    display_name: ClassVar[str] = "vLLM (axio-omni)"
+    display_name: ClassVar[str] = "vLLM (omni)"
     env_vars: ClassVar[tuple[str, ...]] = ("VLLM_API_KEY",)
 
     name: str = setting("vLLM (omni)", Text())

@@ -37,7 +37,7 @@ class OmniOpenRouter(OpenAITransport):
     """OpenRouter's chat completions, keyed by ``OPENROUTER_API_KEY``."""
 
     type_name = "omni-openrouter"
-    display_name: ClassVar[str] = "OpenRouter (axio-omni)"
+    display_name: ClassVar[str] = "OpenRouter (omni)"
     env_vars: ClassVar[tuple[str, ...]] = ("OPENROUTER_API_KEY",)
     default_models: ClassVar[Mapping[str, str]] = {
         "chat": "openai/gpt-4.1-mini",

@@ -63,7 +63,7 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
     """
 
     type_name = "openai"
-    display_name: ClassVar[str] = "OpenAI (axio-omni)"
+    display_name: ClassVar[str] = "OpenAI (omni)"
     supports_temperature: ClassVar[bool] = True
     supports_max_tokens: ClassVar[bool] = True
     supports_debug: ClassVar[bool] = False

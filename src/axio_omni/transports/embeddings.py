@@ -68,7 +68,7 @@ class OpenAIEmbeddingTransport(HTTPTransport, EmbeddingTransport):
     """
 
     type_name = "openai-embedding"
-    display_name: ClassVar[str] = "OpenAI embeddings (axio-omni)"
+    display_name: ClassVar[str] = "OpenAI embeddings (omni)"
 
     model: str = setting("text-embedding-3-small", Text())
     dimensions: int | None = setting(None, Number(1, integer=True, optional=True))

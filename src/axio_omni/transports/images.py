@@ -74,7 +74,7 @@ class OpenAIImageTransport(HTTPTransport, ImageGenTransport, ImageEditTransport)
     """Images from any OpenAI-compatible ``/images`` endpoint (OpenAI, LocalAI, stable-diffusion.cpp, LiteLLM)."""
 
     type_name = "openai-image"
-    display_name: ClassVar[str] = "OpenAI images (axio-omni)"
+    display_name: ClassVar[str] = "OpenAI images (omni)"
 
     model: str = setting("gpt-image-1", Text())
     size: str | None = setting(None, Text(optional=True))

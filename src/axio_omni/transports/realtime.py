@@ -35,7 +35,7 @@ class OpenAIRealtimeTransport(RealtimeEndpoint, RealtimeTransport):
     """Duplex voice sessions with any OpenAI-compatible ``/v1/realtime`` WebSocket endpoint."""
 
     type_name = "openai-realtime"
-    display_name: ClassVar[str] = "OpenAI realtime (axio-omni)"
+    display_name: ClassVar[str] = "OpenAI realtime (omni)"
 
     model: str = setting("gpt-realtime", Text())
     #: ``audio`` (spoken replies with transcripts) or ``text`` (``TextDelta`` replies).

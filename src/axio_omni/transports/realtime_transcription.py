@@ -73,7 +73,7 @@ class OpenAIRealtimeTranscriptionTransport(RealtimeEndpoint):
     """Live captions from any OpenAI-compatible ``/v1/realtime`` transcription session."""
 
     type_name = "openai-realtime-transcription"
-    display_name: ClassVar[str] = "OpenAI live captions (axio-omni)"
+    display_name: ClassVar[str] = "OpenAI live captions (omni)"
 
     #: The transcription model of the session (``audio.input.transcription.model``).
     model: str = setting("gpt-4o-transcribe", Text())

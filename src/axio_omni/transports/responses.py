@@ -51,7 +51,7 @@ class OpenAIResponsesTransport(OpenAITransport):
     """
 
     type_name = "openai-responses"
-    display_name: ClassVar[str] = "OpenAI Responses (axio-omni)"
+    display_name: ClassVar[str] = "OpenAI Responses (omni)"
     ignored: ClassVar[Mapping[str, str]] = {
         "seed": "the Responses API takes no seed",
         "stop": "the Responses API takes no stop sequences",

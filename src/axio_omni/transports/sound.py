@@ -37,7 +37,7 @@ class OpenAIAudioGenTransport(HTTPTransport, AudioGenTransport):
     """Sound effects and music from a ``/sound-generation`` endpoint (LocalAI, ElevenLabs, proxies)."""
 
     type_name = "openai-audio-gen"
-    display_name: ClassVar[str] = "Sound generation (axio-omni)"
+    display_name: ClassVar[str] = "Sound generation (omni)"
 
     #: Sent as ``model_id``; None sends none (the server's default).
     model: str | None = setting(None, Text(optional=True))

@@ -97,7 +97,7 @@ class OpenAISTTTransport(HTTPTransport, STTTransport):
     """Transcriptions (and translations into English) from any OpenAI-compatible endpoint."""
 
     type_name = "openai-stt"
-    display_name: ClassVar[str] = "OpenAI transcription (axio-omni)"
+    display_name: ClassVar[str] = "OpenAI transcription (omni)"
 
     model: str = setting("gpt-4o-mini-transcribe", Text())
     language: str | None = setting(None, Text(optional=True))

@@ -46,7 +46,7 @@ class OpenAITTSTransport(HTTPTransport, TTSTransport):
     """Speech from any OpenAI-compatible ``/audio/speech`` endpoint."""
 
     type_name = "openai-tts"
-    display_name: ClassVar[str] = "OpenAI speech (axio-omni)"
+    display_name: ClassVar[str] = "OpenAI speech (omni)"
 
     model: str = setting("gpt-4o-mini-tts", Text())
     voice: str = setting("alloy", Text())

@@ -78,7 +78,7 @@ class OpenAIVideoTransport(HTTPTransport, VideoGenTransport):
     """Videos from an OpenAI-compatible ``/videos`` job API, or LocalAI's ``/video``."""
 
     type_name = "openai-video"
-    display_name: ClassVar[str] = "OpenAI videos (axio-omni)"
+    display_name: ClassVar[str] = "OpenAI videos (omni)"
 
     model: str = setting("sora-2", Text())
     size: str | None = setting(None, Text(optional=True))
