@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import socket
 from typing import Any
 
@@ -304,3 +305,23 @@ async def test_a_server_that_ignores_stream_format_sends_raw_audio() -> None:
         t = OpenAITTSTransport(base_url=base, model="gpt-4o-mini-tts", stream_format="sse")
         assert b"".join(await speak(t, "Hi.")) == b"ID3raw-mp3-bytes"
     assert seen[0]["stream_format"] == "sse"
+
+
+async def test_the_sdks_sse_speech(emulator: Emulator) -> None:
+    """openai's audio.speech with stream_format="sse": the events it reads carry the same audio."""
+    import base64
+
+    import openai
+
+    client = openai.AsyncOpenAI(base_url=emulator.base_url, api_key="sk-test", max_retries=0)
+    async with client:
+        raw = await client.audio.speech.create(
+            model="gpt-4o-mini-tts", voice="alloy", input=SENTENCE, response_format="wav"
+        )
+        async with client.audio.speech.with_streaming_response.create(
+            model="gpt-4o-mini-tts", voice="alloy", input=SENTENCE, response_format="wav", stream_format="sse"
+        ) as streamed:
+            body = await streamed.read()
+    events = [json.loads(line[6:]) for line in body.decode().splitlines() if line.startswith("data: ")]
+    audio = b"".join(base64.b64decode(e["audio"]) for e in events if e["type"] == "speech.audio.delta")
+    assert audio == raw.content and events[-1]["type"] == "speech.audio.done" and events[-1]["usage"]["total_tokens"]

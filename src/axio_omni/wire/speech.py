@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 import struct
 from collections.abc import Mapping
@@ -20,8 +19,8 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import MalformedResponseError, StreamCutError
-from .chat_values import in_band_error
 from .sse import SSEEvent
+from .typed_events import typed_event
 
 __all__ = [
     "SPEECH_FORMATS",
@@ -119,18 +118,10 @@ class SpeechEvents:
         self.done = False
 
     def feed_event(self, event: SSEEvent) -> list[bytes]:
-        data = event.data.strip()
-        if not data or data == "[DONE]":
+        read = typed_event(event, "speech")
+        if read is None:
             return []
-        try:
-            payload = json.loads(data)
-        except ValueError:
-            raise MalformedResponseError(f"a speech stream event that is not JSON: {data[:200]!r}") from None
-        if not isinstance(payload, dict):
-            raise MalformedResponseError(f"a speech stream event that is not an object: {data[:200]!r}")
-        kind = payload.get("type") or event.event
-        if kind == "error" or "error" in payload:
-            raise in_band_error(payload.get("error", payload), "in the speech stream")
+        kind, payload = read
         if kind == "speech.audio.delta":
             try:
                 return [base64.b64decode(payload["audio"], validate=True)]

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import MalformedResponseError, StreamCutError
-from .chat_values import in_band_error
 from .sse import SSEEvent
+from .typed_events import typed_event
 
 __all__ = [
     "Segment",
@@ -218,18 +218,10 @@ class TranscriptEvents:
         self.done: Transcript | None = None
 
     def feed_event(self, event: SSEEvent) -> list[str | Segment | Transcript]:
-        data = event.data.strip()
-        if not data or data == "[DONE]":
+        read = typed_event(event, "transcription")
+        if read is None:
             return []
-        try:
-            payload = json.loads(data)
-        except ValueError:
-            raise MalformedResponseError(f"a transcription stream event that is not JSON: {data[:200]!r}") from None
-        if not isinstance(payload, dict):
-            raise MalformedResponseError(f"a transcription stream event that is not an object: {data[:200]!r}")
-        kind = payload.get("type") or event.event
-        if kind == "error" or "error" in payload:
-            raise in_band_error(payload.get("error", payload), "in the transcription stream")
+        kind, payload = read
         if kind == "transcript.text.delta":
             delta = payload.get("delta")
             if not isinstance(delta, str):
