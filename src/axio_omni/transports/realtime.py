@@ -23,7 +23,7 @@ from ..fields import setting
 from ..rules import Choice, Flag, JsonMap, Number, Text
 from ..telemetry_realtime import session_trace
 from ..wire.realtime import RealtimeProtocol
-from ..wire.realtime_session import WIRE_RATE, audio_format, session_body, turn_detection
+from ..wire.realtime_session import WIRE_RATE, audio_format, session_body
 from .realtime_base import DEFAULT_REALTIME_URL, ClientSecret, RealtimeEndpoint, default_realtime_url
 from .realtime_session import Link, OpenAIRealtimeSession
 
@@ -40,23 +40,11 @@ class OpenAIRealtimeTransport(RealtimeEndpoint, RealtimeTransport):
     model: str = setting("gpt-realtime", Text())
     #: ``audio`` (spoken replies with transcripts) or ``text`` (``TextDelta`` replies).
     modality: Literal["audio", "text"] = setting("audio", Choice("audio", "text"))
-    #: The server detects turns; False for manual turns, ended by ``commit()``.
-    server_vad: bool = setting(True, Flag())
-    #: ``server_vad`` (energy, tuned below) or ``semantic_vad`` (the model judges the end of a turn).
-    vad_type: Literal["server_vad", "semantic_vad"] = setting("server_vad", Choice("server_vad", "semantic_vad"))
-    vad_threshold: float = setting(0.5, Number(0, 1))
-    vad_prefix_padding_ms: int = setting(300, Number(0, 10_000, integer=True))
-    vad_silence_duration_ms: int = setting(500, Number(0, 10_000, integer=True))
     vad_create_response: bool = setting(True, Flag())
     #: Whether the user's speech cancels the assistant's reply; the session then truncates what was heard.
     vad_interrupt_response: bool = setting(True, Flag())
-    #: Semantic VAD's readiness to end a turn.
-    eagerness: Literal["low", "medium", "high", "auto"] = setting("auto", Choice("low", "medium", "high", "auto"))
     #: Server VAD: prompt the model after this much silence from the user (5 to 30 s); None for never.
     idle_timeout_ms: int | None = setting(None, Number(5000, 30000, integer=True, optional=True))
-    input_noise_reduction: Literal["near_field", "far_field"] | None = setting(
-        "near_field", Choice("near_field", "far_field", optional=True)
-    )
     #: Transcribe the user's speech with this model (``TranscriptDelta(role="user")``); None for off.
     transcription_model: str | None = setting(None, Text(optional=True))
     voice: str | None = setting(None, Text(optional=True))
@@ -128,7 +116,7 @@ class OpenAIRealtimeTransport(RealtimeEndpoint, RealtimeTransport):
             voice=voice or self.voice,
             input_format=fmt_in,
             output_format=fmt_out,
-            turn=self._turn_detection(),
+            turn=self._conversation_turns(),
             transcription_model=self.transcription_model,
             noise_reduction=self.input_noise_reduction,
             output_modalities=[self.modality],
@@ -159,17 +147,11 @@ class OpenAIRealtimeTransport(RealtimeEndpoint, RealtimeTransport):
         if self.tool_choice not in ("auto", "none", "required") and self.tool_choice not in names:
             raise ConfigurationError(f"tool_choice={self.tool_choice!r} names no tool offered ({names})")
 
-    def _turn_detection(self) -> dict[str, Any] | None:
-        return turn_detection(
-            server_vad=self.server_vad,
-            kind=self.vad_type,
-            threshold=self.vad_threshold,
-            prefix_padding_ms=self.vad_prefix_padding_ms,
-            silence_duration_ms=self.vad_silence_duration_ms,
+    def _conversation_turns(self) -> dict[str, Any] | None:
+        return self._turn_detection(
             create_response=self.vad_create_response,
             interrupt_response=self.vad_interrupt_response,
             idle_timeout_ms=self.idle_timeout_ms,
-            eagerness=self.eagerness,
         )
 
     def _tool_choice(self) -> str | dict[str, str]:

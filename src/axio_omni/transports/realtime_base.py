@@ -19,14 +19,15 @@ import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import ConfigurationError, MalformedResponseError, register_secret
 from ..fields import setting
 from ..retry import Repeat
-from ..rules import Flag, Number, Text, Url
+from ..rules import Choice, Flag, Number, Text, Url
 from ..timeouts import Budget
+from ..wire.realtime_session import turn_detection
 from .base import HTTPTransport, dumps
 from .http import read_all
 from .live_session import Link
@@ -75,7 +76,8 @@ class ClientSecret:
 
 @dataclass(slots=True, kw_only=True)
 class RealtimeEndpoint(HTTPTransport):
-    """Settings of a realtime WebSocket, and the client secrets of its sessions."""
+    """Settings of a realtime WebSocket and of how its server hears the caller (turns, noise), and
+    the client secrets of its sessions."""
 
     base_url: str = setting(default_factory=default_realtime_url, rule=Url("http", "https", "ws", "wss"))
     organization: str | None = setting(None, Text(optional=True))
@@ -91,6 +93,18 @@ class RealtimeEndpoint(HTTPTransport):
     #: Keep-alive pings while idle; a connection that answers none within ``ping_timeout`` is dead.
     ping_interval: float | None = setting(20.0, Number(above=0, optional=True, unit="seconds"))
     ping_timeout: float | None = setting(20.0, Number(above=0, optional=True, unit="seconds"))
+    #: The server detects the end of each turn; False for manual turns, ended by ``commit()``.
+    server_vad: bool = setting(True, Flag())
+    #: ``server_vad`` (energy, tuned below) or ``semantic_vad`` (the model judges the end of a turn).
+    vad_type: Literal["server_vad", "semantic_vad"] = setting("server_vad", Choice("server_vad", "semantic_vad"))
+    vad_threshold: float = setting(0.5, Number(0, 1))
+    vad_prefix_padding_ms: int = setting(300, Number(0, 10_000, integer=True))
+    vad_silence_duration_ms: int = setting(500, Number(0, 10_000, integer=True))
+    #: Semantic VAD's readiness to end a turn.
+    eagerness: Literal["low", "medium", "high", "auto"] = setting("auto", Choice("low", "medium", "high", "auto"))
+    input_noise_reduction: Literal["near_field", "far_field"] | None = setting(
+        "near_field", Choice("near_field", "far_field", optional=True)
+    )
 
     def _extra_headers(self) -> dict[str, str]:
         extra = {}
@@ -101,6 +115,27 @@ class RealtimeEndpoint(HTTPTransport):
         if self.beta_header:
             extra["OpenAI-Beta"] = "realtime=v1"
         return extra
+
+    def _turn_detection(
+        self,
+        *,
+        create_response: bool | None = None,
+        interrupt_response: bool | None = None,
+        idle_timeout_ms: int | None = None,
+    ) -> dict[str, Any] | None:
+        """The session's ``turn_detection``; a conversation adds what ends a turn with a reply
+        (a transcription session makes none, so leaves them out)."""
+        return turn_detection(
+            server_vad=self.server_vad,
+            kind=self.vad_type,
+            threshold=self.vad_threshold,
+            prefix_padding_ms=self.vad_prefix_padding_ms,
+            silence_duration_ms=self.vad_silence_duration_ms,
+            create_response=create_response,
+            interrupt_response=interrupt_response,
+            idle_timeout_ms=idle_timeout_ms,
+            eagerness=self.eagerness,
+        )
 
     def _link_for(self, what: str, query: Mapping[str, str]) -> Link:
         """How to open (and reopen) this transport's WebSocket."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from axio.blocks import ContentBlock
 from axio.tool import Tool
@@ -24,8 +24,8 @@ from axio.types import ToolCallID, ToolName
 from ..audio.live import LivePcm
 from ..errors import ConfigurationError
 from ..fields import setting
-from ..rules import Choice, Flag, JsonMap, Number, Text
-from ..wire.realtime_session import WIRE_RATE, audio_format, turn_detection
+from ..rules import Flag, JsonMap, Text
+from ..wire.realtime_session import WIRE_RATE, audio_format
 from ..wire.realtime_transcription import TranscriptionProtocol, Utterance, transcription_session
 from .live_session import Link, LiveSession
 from .realtime_base import ClientSecret, RealtimeEndpoint
@@ -80,16 +80,6 @@ class OpenAIRealtimeTranscriptionTransport(RealtimeEndpoint):
     language: str | None = setting(None, Text(optional=True))
     #: Words to expect, or (whisper-1) a list of keywords.
     prompt: str | None = setting(None, Text(optional=True, empty=True))
-    #: The server detects the end of each utterance; False for manual ends, by ``commit()``.
-    server_vad: bool = setting(True, Flag())
-    vad_type: Literal["server_vad", "semantic_vad"] = setting("server_vad", Choice("server_vad", "semantic_vad"))
-    vad_threshold: float = setting(0.5, Number(0, 1))
-    vad_prefix_padding_ms: int = setting(300, Number(0, 10_000, integer=True))
-    vad_silence_duration_ms: int = setting(500, Number(0, 10_000, integer=True))
-    eagerness: Literal["low", "medium", "high", "auto"] = setting("auto", Choice("low", "medium", "high", "auto"))
-    input_noise_reduction: Literal["near_field", "far_field"] | None = setting(
-        "near_field", Choice("near_field", "far_field", optional=True)
-    )
     #: Each utterance's log-probabilities (``include: ["item.input_audio_transcription.logprobs"]``).
     logprobs: bool = setting(False, Flag())
     #: More GA transcription session fields sent as they are.
@@ -125,7 +115,16 @@ class OpenAIRealtimeTranscriptionTransport(RealtimeEndpoint):
         if not isinstance(system, str):
             raise ConfigurationError(f"system must be a string, got {type(system).__name__}")
         fmt = audio_format(input_audio_format, direction="input")
-        body = self._session_body(fmt.wire, self.prompt if self.prompt is not None else (system or None))
+        body = transcription_session(
+            input_format=fmt.wire,
+            model=self.model,
+            language=self.language,
+            prompt=self.prompt if self.prompt is not None else (system or None),
+            noise_reduction=self.input_noise_reduction,
+            turn=self._turn_detection(),
+            logprobs=self.logprobs,
+            extra=self.extra_session,
+        )
         protocol = TranscriptionProtocol(
             input_format=fmt,
             manual_turns=not self.server_vad,
@@ -133,32 +132,6 @@ class OpenAIRealtimeTranscriptionTransport(RealtimeEndpoint):
         )
         link = self._link_for(f"transcription session ({self.model})", {"intent": "transcription"})
         return link, protocol, body
-
-    def _session_body(self, wire: Mapping[str, Any], prompt: str | None) -> dict[str, Any]:
-        turn = turn_detection(
-            server_vad=self.server_vad,
-            kind=self.vad_type,
-            threshold=self.vad_threshold,
-            prefix_padding_ms=self.vad_prefix_padding_ms,
-            silence_duration_ms=self.vad_silence_duration_ms,
-            create_response=False,
-            interrupt_response=False,
-            idle_timeout_ms=None,
-            eagerness=self.eagerness,
-        )
-        if turn is not None:
-            # A transcription session makes no responses: these belong to conversations only.
-            turn = {k: v for k, v in turn.items() if k not in ("create_response", "interrupt_response")}
-        return transcription_session(
-            input_format=wire,
-            model=self.model,
-            language=self.language,
-            prompt=prompt,
-            noise_reduction=self.input_noise_reduction,
-            turn=turn,
-            logprobs=self.logprobs,
-            extra=self.extra_session,
-        )
 
     async def client_secret(
         self, *, expires_after_s: int = 600, input_audio_format: str = "audio/pcm;rate=16000"

@@ -118,15 +118,19 @@ def turn_detection(
     threshold: float | None,
     prefix_padding_ms: int | None,
     silence_duration_ms: int | None,
-    create_response: bool,
-    interrupt_response: bool,
+    create_response: bool | None,
+    interrupt_response: bool | None,
     idle_timeout_ms: int | None,
     eagerness: str,
 ) -> dict[str, Any] | None:
-    """The ``turn_detection`` object: server VAD, semantic VAD, or None for manual turns (``commit()``)."""
+    """The ``turn_detection`` object: server VAD, semantic VAD, or None for manual turns (``commit()``).
+    What is None is left out: ``create_response`` and ``interrupt_response`` belong to conversations."""
     if not server_vad:
         return None
-    out: dict[str, Any] = {"type": kind, "create_response": create_response, "interrupt_response": interrupt_response}
+    out: dict[str, Any] = {"type": kind}
+    for key, flag in (("create_response", create_response), ("interrupt_response", interrupt_response)):
+        if flag is not None:
+            out[key] = flag
     if kind == "semantic_vad":
         out["eagerness"] = eagerness
         return out
