@@ -20,9 +20,11 @@ from axio_omni.wire.transcripts import (
     TranscriptEvents,
     TranscriptUsage,
     Word,
+    first_language,
     join_transcripts,
     read_transcription,
     transcription_fields,
+    unsent,
 )
 from tests.helpers import schema_errors, split_at
 
@@ -217,3 +219,18 @@ def test_speech_events_decode_audio_and_keep_usage() -> None:
         cut.close()
     with pytest.raises(MalformedResponseError, match="base64"):
         StreamDecoder(SpeechEvents()).feed(sse({"type": "speech.audio.delta", "audio": "%%%"}))
+
+
+@given(st.text(max_size=20), st.text(max_size=20))
+def test_unsent_is_what_the_final_text_adds_to_the_deltas(seen: str, more: str) -> None:
+    assert seen + unsent(seen + more, seen) == seen + more
+    assert unsent("", "") == ""
+    if not (seen + more).startswith("x" + seen):
+        assert unsent(seen + more, "x" + seen) == ""  # deltas that disagree with it: nothing added
+
+
+def test_first_language_reads_the_languages_list_and_nothing_else() -> None:
+    assert first_language([{"code": "en", "probability": 0.9}, {"code": "fr"}]) == "en"
+    unreadable: list[Any] = [None, [], "en", [{}], [{"code": 5}], ["en"]]
+    for raw in unreadable:
+        assert first_language(raw) is None

@@ -49,6 +49,7 @@ from .realtime_items import (
     usage_of,
 )
 from .realtime_session import AudioFormat
+from .transcripts import unsent
 
 __all__ = ["RealtimeProtocol"]
 
@@ -337,8 +338,7 @@ class RealtimeProtocol(LiveInput):
         item_id, transcript = event["item_id"], event["transcript"]
         seen = self.texts.get(item_id, "")
         self.texts[item_id] = transcript
-        # Servers that send no deltas give the whole transcript here; others, the rest of it.
-        rest = transcript[len(seen) :] if transcript.startswith(seen) else ""
+        rest = unsent(transcript, seen)
         return [TranscriptDelta("user", rest)] if rest else []
 
     def _on_user_transcript_failed(self, event: dict[str, Any]) -> list[StreamEvent]:

@@ -23,7 +23,7 @@ from axio.types import StopReason, Usage
 
 from ..errors import ConfigurationError, MalformedResponseError, RealtimeServerError
 from .realtime_input import LiveInput
-from .transcripts import TokenLogprob, TranscriptUsage, read_logprobs, read_usage
+from .transcripts import TokenLogprob, TranscriptUsage, first_language, read_logprobs, read_usage, unsent
 
 __all__ = ["LOGPROBS", "TranscriptionProtocol", "Utterance", "transcription_session"]
 
@@ -176,15 +176,12 @@ class TranscriptionProtocol(LiveInput):
         transcript = event["transcript"]
         if not isinstance(transcript, str):
             raise TypeError("transcript is not a string")
-        seen, utterance.text, utterance.done = utterance.text, transcript, True
-        # Servers that send no deltas give the whole transcript here; others, the rest of it.
-        rest = transcript[len(seen) :] if transcript.startswith(seen) else ""
+        rest = unsent(transcript, utterance.text)
+        utterance.text, utterance.done = transcript, True
         if logprobs := read_logprobs(event.get("logprobs")):
             utterance.logprobs = list(logprobs)
         utterance.usage = read_usage(event.get("usage"))
-        languages = event.get("languages")
-        if isinstance(languages, list) and languages and isinstance(languages[0], Mapping):
-            utterance.language = languages[0].get("code")
+        utterance.language = first_language(event.get("languages"))
         out: list[StreamEvent] = [TranscriptDelta("user", rest)] if rest else []
         usage = utterance.usage
         tokens = Usage.reported(usage.input_tokens, usage.output_tokens) if usage and usage.total_tokens else None

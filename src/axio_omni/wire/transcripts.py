@@ -27,11 +27,13 @@ __all__ = [
     "TranscriptEvents",
     "TranscriptUsage",
     "Word",
+    "first_language",
     "join_transcripts",
     "read_logprobs",
     "read_transcription",
     "read_usage",
     "transcription_fields",
+    "unsent",
 ]
 
 
@@ -131,6 +133,19 @@ def read_usage(raw: Any) -> TranscriptUsage | None:
     )
 
 
+def unsent(whole: str, seen: str) -> str:
+    """What a transcript's final text adds to the deltas ``seen`` before it: all of it from a server
+    that sends no deltas, the rest from one whose deltas stopped short; nothing if they disagree."""
+    return whole[len(seen) :] if whole.startswith(seen) else ""
+
+
+def first_language(raw: Any) -> str | None:
+    """The code of the first of a ``languages`` list (``[{"code": "en", ...}]``), where there is one."""
+    first = raw[0] if isinstance(raw, list) and raw else None
+    code = first.get("code") if isinstance(first, Mapping) else None
+    return code if isinstance(code, str) else None
+
+
 def read_logprobs(raw: Any) -> tuple[TokenLogprob, ...]:
     """A ``logprobs`` list as tokens with their log-probabilities (what is not one is skipped)."""
     if not isinstance(raw, list):
@@ -184,13 +199,9 @@ def _transcript(data: Mapping[str, Any]) -> Transcript:
     words = tuple(_word(w, f"words[{i}]") for i, w in enumerate(data.get("words") or []))
     duration = data.get("duration")
     language = data.get("language")
-    if not isinstance(language, str):
-        languages = data.get("languages")
-        first = languages[0] if isinstance(languages, list) and languages else None
-        language = first.get("code") if isinstance(first, Mapping) else None
     return Transcript(
         data["text"].strip(),
-        language if isinstance(language, str) else None,
+        language if isinstance(language, str) else first_language(data.get("languages")),
         float(duration) if isinstance(duration, (int, float)) else None,
         segments,
         words,
@@ -243,10 +254,8 @@ class TranscriptEvents:
         text = payload.get("text")
         if not isinstance(text, str):
             raise MalformedResponseError("a transcript.text.done without a 'text' string")
-        seen = "".join(self._seen)
-        out: list[str | Segment | Transcript] = []
-        if text.startswith(seen) and len(text) > len(seen):
-            out.append(text[len(seen) :])
+        rest = unsent(text, "".join(self._seen))
+        out: list[str | Segment | Transcript] = [rest] if rest else []
         whole = _transcript({**payload, "text": text, "segments": []})
         logprobs = whole.logprobs or tuple(self._logprobs)
         self.done = replace(whole, segments=tuple(self._segments), logprobs=logprobs)
