@@ -228,6 +228,11 @@ async def read_chunk(resp: aiohttp.ClientResponse, budget: Budget | None = None)
         raise _cut(resp, exc, None) from exc
 
 
+async def read_rest(resp: aiohttp.ClientResponse, budget: Budget | None = None) -> bytes:
+    """The rest of ``resp``'s body, whole; a failure is a cut stream, a stall, or the budget spent."""
+    return await _read(resp, resp.read, budget)
+
+
 async def _read(resp: aiohttp.ClientResponse, read: Callable[[], Awaitable[bytes]], budget: Budget | None) -> bytes:
     """``read()`` from ``resp``'s body, within the call's budget; failures as axio-omni errors."""
     try:
@@ -271,7 +276,7 @@ async def read_all(
     async def attempt(left: float | None) -> Body:
         resp = await _send_once(session, req, left)
         try:
-            data = await _read(resp, resp.read, budget)
+            data = await read_rest(resp, budget)
             return Body(data, resp.headers.get("Content-Type", ""), resp.headers, resp.status)
         finally:
             resp.release()

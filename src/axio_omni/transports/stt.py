@@ -40,13 +40,13 @@ from ..wire.transcripts import Segment, Transcript, TranscriptEvents, join_trans
 from ..wire.transcripts import transcription_fields as form_fields
 from .base import HTTPTransport
 from .concurrency import all_or_nothing
-from .http import finish, open_response, read_all, read_chunk
+from .http import finish, open_response, read_all, read_chunk, read_rest
+from .request import Request
 from .transcript_stream import TranscriptStream
 from .uploads import MAX_UPLOAD, Recording, Upload, as_wav, check_reference, pieces, prepare, seconds
 
 __all__ = ["OpenAISTTTransport"]
 
-_TRANSCRIBE, _TRANSLATE = "/audio/transcriptions", "/audio/translations"
 _VAD_KEYS = {"type", "threshold", "prefix_padding_ms", "silence_duration_ms"}
 
 
@@ -84,12 +84,20 @@ def _among(*options: str) -> Custom:
 
 @dataclass(frozen=True, slots=True)
 class _Ask:
-    """One kind of call: its path, the model and format it asks for, and the form fields it sends."""
+    """One kind of call: a transcription or a translation, the model it asks for, and the form
+    fields it sends."""
 
-    path: str
-    response_format: str
+    operation: Literal["transcription", "translation"]
+    model: str
     fields: list[tuple[str, str]]
-    what: str
+
+    @property
+    def path(self) -> str:
+        return f"/audio/{self.operation}s"
+
+    @property
+    def what(self) -> str:
+        return f"{self.operation} ({self.model})"
 
 
 @dataclass(slots=True, kw_only=True)
@@ -175,7 +183,7 @@ class OpenAISTTTransport(HTTPTransport, STTTransport):
         self._require_key()
         if telemetry.tracer() is None:
             return TranscriptStream(self._stream(ask, prepared))
-        call = telemetry.Call("transcription", self.model, self.base_url, self._asked())
+        call = telemetry.Call(ask.operation, ask.model, self.base_url, self._asked())
 
         def finish_span(traced: telemetry.Traced) -> None:
             self._noted(traced, stream.transcript, prepared)
@@ -212,7 +220,7 @@ class OpenAISTTTransport(HTTPTransport, STTTransport):
             stream=stream,
             extra=self.extra_fields,
         )
-        return _Ask(_TRANSCRIBE, response_format, fields, f"transcription ({self.model})")
+        return _Ask("transcription", self.model, fields)
 
     def _translation(self, response_format: str) -> _Ask:
         fields = form_fields(
@@ -222,7 +230,7 @@ class OpenAISTTTransport(HTTPTransport, STTTransport):
             temperature=self.temperature,
             extra=self.extra_fields,
         )
-        return _Ask(_TRANSLATE, response_format, fields, f"translation ({self.translation_model})")
+        return _Ask("translation", self.translation_model, fields)
 
     def _asked(self) -> dict[str, Any]:
         return {"gen_ai.output.type": "text", "axio_omni.request.language": self.language}
@@ -243,9 +251,7 @@ class OpenAISTTTransport(HTTPTransport, STTTransport):
         self._require_key()
         session = self._session()
         budget = Budget.start(self.timeouts.total)
-        operation = "transcription" if ask.path == _TRANSCRIBE else "translation"
-        model = self.model if ask.path == _TRANSCRIBE else self.translation_model
-        with telemetry.span(lambda: telemetry.Call(operation, model, self.base_url, self._asked())) as traced:
+        with telemetry.span(lambda: telemetry.Call(ask.operation, ask.model, self.base_url, self._asked())) as traced:
             if isinstance(prepared, Upload):
                 transcript = await self._send(session, ask, prepared, budget)
             else:
@@ -254,7 +260,10 @@ class OpenAISTTTransport(HTTPTransport, STTTransport):
                 self._noted(traced, transcript, prepared)
             return transcript
 
-    def _form(self, ask: _Ask, upload: Upload) -> Callable[[], aiohttp.FormData]:
+    def _upload(self, ask: _Ask, upload: Upload) -> Request:
+        """The request sending ``upload``: a form made afresh for each attempt, sent again only when
+        the server cannot have started on it."""
+
         def form() -> aiohttp.FormData:
             data = aiohttp.FormData()
             # A stream, not bytes: aiohttp warns that a large bytes part may stall the event loop.
@@ -263,13 +272,12 @@ class OpenAISTTTransport(HTTPTransport, STTTransport):
                 data.add_field(name, value)
             return data
 
-        return form
+        return self._request("POST", ask.path, body=form, repeat=Repeat.UNSTARTED, what=ask.what)
 
     async def _send(
         self, session: aiohttp.ClientSession, ask: _Ask, upload: Upload, budget: Budget | None
     ) -> Transcript:
-        request = self._request("POST", ask.path, body=self._form(ask, upload), repeat=Repeat.UNSTARTED, what=ask.what)
-        answer = await read_all(session, request, self.retry, budget=budget)
+        answer = await read_all(session, self._upload(ask, upload), self.retry, budget=budget)
         return read_transcription(answer.data, answer.content_type).shifted(upload.start)
 
     async def _pieces(
@@ -326,7 +334,7 @@ class OpenAISTTTransport(HTTPTransport, STTTransport):
         budget: Budget | None,
         on_retry: Callable[[Retry], None] | None,
     ) -> AsyncIterator[str | Segment | Transcript]:
-        request = self._request("POST", ask.path, body=self._form(ask, upload), repeat=Repeat.UNSTARTED, what=ask.what)
+        request = self._upload(ask, upload)
         record = watched_call(request.what, on_retry)
         resp = await open_response(session, request, self.retry, budget=budget, record=record)
         complete = False
@@ -339,10 +347,7 @@ class OpenAISTTTransport(HTTPTransport, STTTransport):
                 for item in decoder.close():
                     yield item
             else:
-                body = bytearray()
-                while chunk := await read_chunk(resp, budget):
-                    body += chunk
-                transcript = read_transcription(bytes(body), resp.headers.get("Content-Type", ""))
+                transcript = read_transcription(await read_rest(resp, budget), resp.headers.get("Content-Type", ""))
                 if transcript.text:
                     yield transcript.text
                 yield transcript

@@ -164,10 +164,11 @@ def check_reference(url: str) -> str | None:
         data = base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError):
         return "does not hold valid base64"
-    kind = sniff_media_type(data) or head[5:].split(";")[0]
+    sniffed = sniff_media_type(data)
+    kind = sniffed or head[5:].split(";")[0]
     if extension_for(kind) is None:
         return f"holds {kind}, not a format the endpoint takes"
-    problem = audio_problem(data, kind, sniffed=sniff_media_type(data) is not None)
+    problem = audio_problem(data, kind, sniffed=sniffed is not None)
     if problem is not None:
         return problem
     length = seconds(data)
