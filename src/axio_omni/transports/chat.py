@@ -195,24 +195,20 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
         when given), in a span when tracing is on. Nothing is sent until the first event is asked for.
         A model left to the server (``AUTO_MODEL``) is resolved first, from its list."""
         if body.get("model") == AUTO_MODEL:
-            return self._auto_turn(path, body, what, decoder, messages, system, then)
+
+            def resolved() -> AsyncIterator[StreamEvent]:
+                named = what.replace(f"({AUTO_MODEL})", f"({self.spec.id})")
+                return self._turn(path, {**body, "model": self.spec.id}, named, decoder, messages, system, then)
+
+            return self._after_model(resolved)
         request = self._request("POST", path, json_body=body, accept="text/event-stream", repeat=Repeat.SAFE, what=what)
         record = start_call(what)
         events = self._stream(request, decoder, record)
         return self._traced(events if then is None else then(events), record, messages, system)
 
-    async def _auto_turn(
-        self,
-        path: str,
-        body: dict[str, Any],
-        what: str,
-        decoder: StreamDecoder,
-        messages: list[Message],
-        system: str,
-        then: Callable[[AsyncIterator[StreamEvent]], AsyncIterator[StreamEvent]] | None,
-    ) -> AsyncIterator[StreamEvent]:
-        """The turn of a transport whose model is left to the server: its first chat model, asked for
-        once (``GET /models``), then the turn with it. A server that lists none is refused, saying how."""
+    async def _after_model(self, turn: Callable[[], AsyncIterator[StreamEvent]]) -> AsyncIterator[StreamEvent]:
+        """``turn``, once the model left to the server is known: its first chat model, asked for once
+        (``GET /models``). A server that lists none is refused, saying how."""
         if self.spec.id == AUTO_MODEL:
             self._take_models(await self._live_models(self.retry))
         if self.spec.id == AUTO_MODEL:
@@ -220,8 +216,7 @@ class OpenAITransport(HTTPTransport, CompletionTransport):
                 f"model={AUTO_MODEL!r} takes the first chat model {self.base_url} lists, and it lists none: "
                 "name one with model=... (or pull one into the server)"
             )
-        what = what.replace(f"({AUTO_MODEL})", f"({self.spec.id})")
-        async for event in self._turn(path, {**body, "model": self.spec.id}, what, decoder, messages, system, then):
+        async for event in turn():
             yield event
 
     def _traced(
