@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -11,9 +12,10 @@ import sys
 import numpy as np
 import pytest
 
-from axio_omni.embed_cli import read_texts
+from axio_omni.embed_cli import add_embed_command, read_texts
 from axio_omni.emulator import Emulator
 from axio_omni.emulator.embeddings import embedding_vector
+from axio_omni.transports.embeddings import OpenAIEmbeddingTransport
 
 
 async def run(*args: str) -> tuple[int, str]:
@@ -72,3 +74,23 @@ def test_bad_jsonl_names_the_line(tmp_path: pathlib.Path) -> None:
     source.write_text('{"text": "ok"}\n{"other": 1}\n')
     with pytest.raises(ValueError, match="bad.jsonl:2"):
         read_texts(source, jsonl=True, field="text")
+
+
+def test_the_help_shows_the_transports_own_defaults_and_the_parser_uses_them(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    parser = argparse.ArgumentParser(prog="axio-omni")
+    add_embed_command(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["embed", "corpus.txt"])
+    transport = OpenAIEmbeddingTransport(api_key="sk-test")
+    assert (args.model, args.batch_size, args.concurrency) == (transport.model, transport.max_inputs, 4)
+    assert (args.encoding_format, args.api_key_env, args.cache) == ("base64", "OPENAI_API_KEY", None)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["embed", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    for default in ("text-embedding-3-small", "OPENAI_API_KEY", "2048", "base64", "FILE.npy"):
+        assert f"(default: {default})" in shown
+    assert "(default: None)" not in shown
+    with pytest.raises(SystemExit):
+        parser.parse_args(["embed", "corpus.txt", "--batch-size", "0"])
+    assert "--batch-size" in capsys.readouterr().err

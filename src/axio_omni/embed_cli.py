@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import sys
 import time
@@ -35,8 +36,16 @@ def setting_arg(cls: type, name: str) -> Callable[[str], Any]:
     return parse
 
 
+def _setting_option(group: argparse._ArgumentGroup, flag: str, name: str, help: str, **options: Any) -> None:
+    """``flag`` for the embedding transport's setting ``name``: read by its rule, defaulting to the
+    transport's own default (which the help then shows)."""
+    default = next(f.default for f in dataclasses.fields(OpenAIEmbeddingTransport) if f.name == name)
+    shown = " (default: %(default)s)" if default is not None else ""
+    setting_type = setting_arg(OpenAIEmbeddingTransport, name)
+    group.add_argument(flag, type=setting_type, default=default, help=help + shown, **options)
+
+
 def add_embed_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    T = OpenAIEmbeddingTransport
     embed = commands.add_parser(
         "embed",
         help="embed a file of texts into a .npy array (or, with --ray, .parquet)",
@@ -51,53 +60,33 @@ def add_embed_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
         help="where to write the vectors: .npy, or with --ray .parquet (rows of id and embedding) (default: FILE.npy)",
     )
     embed.add_argument("--jsonl", action="store_true", help="read JSON Lines whatever the file name")
-    embed.add_argument("--field", default="text", help="the JSONL field holding the text (default: text)")
-    embed.add_argument(
-        "--base-url", type=setting_arg(T, "base_url"), help="the server (default: OPENAI_BASE_URL or OpenAI)"
+    embed.add_argument("--field", default="text", help="the JSONL field holding the text (default: %(default)s)")
+    server = embed.add_argument_group("the server and the model")
+    server.add_argument(
+        "--base-url",
+        type=setting_arg(OpenAIEmbeddingTransport, "base_url"),
+        help="the server (default: OPENAI_BASE_URL or OpenAI)",
     )
-    embed.add_argument(
-        "--api-key-env",
-        type=setting_arg(T, "api_key_env"),
-        default="OPENAI_API_KEY",
-        help="the variable holding the key (default: OPENAI_API_KEY)",
+    _setting_option(server, "--api-key-env", "api_key_env", "the variable holding the key")
+    _setting_option(server, "--model", "model", "the embedding model")
+    _setting_option(server, "--dimensions", "dimensions", "shorter vectors (default: the model's)")
+    _setting_option(
+        server, "--format", "encoding_format", "base64 or float, how the vectors travel", dest="encoding_format"
     )
-    embed.add_argument(
-        "--model",
-        type=setting_arg(T, "model"),
-        default="text-embedding-3-small",
-        help="(default: text-embedding-3-small)",
-    )
-    embed.add_argument(
-        "--dimensions", type=setting_arg(T, "dimensions"), default=None, help="shorter vectors (default: the model's)"
-    )
-    embed.add_argument(
-        "--format",
-        dest="encoding_format",
-        type=setting_arg(T, "encoding_format"),
-        default="base64",
-        help="base64 or float, how the vectors travel (default: base64)",
-    )
-    embed.add_argument(
-        "--batch-size", type=setting_arg(T, "max_inputs"), default=2048, help="inputs per request (default: 2048)"
-    )
-    embed.add_argument(
-        "--concurrency", type=setting_arg(T, "max_concurrency"), default=4, help="requests at once (default: 4)"
-    )
-    embed.add_argument(
-        "--cache",
-        type=setting_arg(T, "cache"),
-        default=None,
-        help="a SQLite file: a rerun pays only for texts not in it (default: none)",
-    )
-    embed.add_argument(
+    batching = embed.add_argument_group("batching and reruns")
+    _setting_option(batching, "--batch-size", "max_inputs", "inputs per request")
+    _setting_option(batching, "--concurrency", "max_concurrency", "requests at once")
+    _setting_option(batching, "--cache", "cache", "a SQLite file: a rerun pays only for texts not in it")
+    ray = embed.add_argument_group("Ray (the ray extra)")
+    ray.add_argument(
         "--ray",
         nargs="?",
         const="local",
         metavar="ADDRESS",
-        help="embed on Ray Data (the ray extra): on this machine, or on the cluster at ADDRESS",
+        help="embed on Ray Data: on this machine, or on the cluster at ADDRESS",
     )
-    embed.add_argument(
-        "--workers", type=_workers, default=4, help="Ray workers, each with its own connections (default: 4)"
+    ray.add_argument(
+        "--workers", type=_workers, default=4, help="Ray workers, each with its own connections (default: %(default)s)"
     )
 
 
