@@ -58,3 +58,14 @@ async def test_dummy_is_its_protocol_serializes_and_fails_loudly(cls: Any, proto
         if hasattr(result, "__await__"):
             await result
     assert issubclass(PlaceholderUsedError, RuntimeError)
+
+
+async def test_the_live_captions_placeholder_takes_what_its_transport_takes_and_is_its_own_type() -> None:
+    """``connect()`` with no arguments, as live captions are opened, fails as a placeholder, not a TypeError;
+    the two realtime placeholders keep their own types through a round trip."""
+    captions = D.DummyRealtimeTranscription()
+    with pytest.raises(PlaceholderUsedError, match="DummyRealtimeTranscription.connect.*live captions"):
+        await captions.connect()
+    assert type(from_dict(captions.to_dict())) is D.DummyRealtimeTranscription
+    assert type(from_dict(D.DummyRealtime().to_dict())) is D.DummyRealtime
+    assert captions != D.DummyRealtime()

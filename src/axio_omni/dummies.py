@@ -172,12 +172,13 @@ class DummyRealtime(_Dummy, RealtimeTransport):
     async def connect(
         self,
         *,
-        system: str,
-        tools: list[Tool[Any]],
+        system: str = "",
+        tools: list[Tool[Any]] | None = None,
         voice: str | None = None,
         input_audio_format: str = "audio/pcm;rate=16000",
         output_audio_format: str = "audio/pcm;rate=24000",
     ) -> RealtimeSession:
+        """Fails; ``system`` and ``tools`` may be left out, as live captions leave them."""
         self._fail("connect")
 
     async def client_secret(self, **_: Any) -> NoReturn:
@@ -185,23 +186,9 @@ class DummyRealtime(_Dummy, RealtimeTransport):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class DummyRealtimeTranscription(_Dummy, RealtimeTransport):
+class DummyRealtimeTranscription(DummyRealtime):
     """A placeholder for live captions (``OpenAIRealtimeTranscriptionTransport``)."""
 
     type_name = "dummy-realtime-transcription"
     modality = "live captions"
     replacement = "OpenAIRealtimeTranscriptionTransport"
-
-    async def connect(
-        self,
-        *,
-        system: str = "",
-        tools: list[Tool[Any]] | None = None,
-        voice: str | None = None,
-        input_audio_format: str = "audio/pcm;rate=16000",
-        output_audio_format: str = "audio/pcm;rate=24000",
-    ) -> RealtimeSession:
-        self._fail("connect")
-
-    async def client_secret(self, **_: Any) -> NoReturn:
-        self._fail("client_secret")
