@@ -18,7 +18,7 @@ from axio.context import MemoryContextStore
 from axio.events import AudioOutput, IterationEnd, ProviderOutput, TextDelta
 from axio.messages import Message
 
-from axio_omni import ConfigurationError, OpenAITransport, from_dict
+from axio_omni import ConfigurationError, OpenAITransport, StreamCutError, from_dict
 from axio_omni.emulator import Emulator
 from axio_omni.emulator.voice import decode_speech
 from tests.helpers import collect, schema_errors
@@ -48,6 +48,19 @@ async def test_a_spoken_reply_streams_its_transcript_and_audio(emulator: Emulato
     body = emulator.requests[-1].body
     assert body["modalities"] == ["text", "audio"] and body["audio"] == {"voice": "nova", "format": "pcm16"}
     assert schema_errors("CreateChatCompletionRequest", body) == []
+
+
+async def test_a_spoken_reply_cut_before_its_end_is_a_cut_stream_with_all_its_audio_seen(emulator: Emulator) -> None:
+    """The emulator's ``no_done`` fault cuts a spoken stream where its audio parts end, as it cuts a
+    text stream after its text: the caller hears the whole reply, then a typed cut, never a finish."""
+    emulator.fail_next("no_done=true")
+    seen: list[Any] = []
+    with pytest.raises(StreamCutError):
+        async for event in talker(emulator).stream([Message("user", [TextBlock("Say hello.")])], [], ""):
+            seen.append(event)
+    text = "".join(e.delta for e in seen if isinstance(e, TextDelta))
+    assert text and heard(b"".join(e.data for e in seen if isinstance(e, AudioOutput))) == [("nova", text)]
+    assert not any(isinstance(e, IterationEnd) for e in seen)
 
 
 async def test_the_next_turn_sends_the_reply_back_by_id(emulator: Emulator) -> None:

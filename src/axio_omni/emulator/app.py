@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .chat_audio import audio_problem, spoken_chunks, spoken_message
+from .chat_audio import audio_problem, spoken_deltas, spoken_message
 from .client_secrets import ephemeral_refusal, handle_client_secret
 from .embeddings import handle_embeddings
 from .faults import FAULT_HEADER, Fault, TransportFault
@@ -182,8 +182,8 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
                 answer["choices"][0]["message"].update(content=None, audio=audio)
         return await respond_json(request, call, answer)
     include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-    chunks = spoken_chunks(reply, body, state, ident, created, include_usage) if spoken else None
-    return await stream_reply(request, call, reply, ident, created, body["model"], include_usage, chunks)
+    said = spoken_deltas(reply, body, state) if spoken else None
+    return await stream_reply(request, call, reply, ident, created, body["model"], include_usage, said)
 
 
 async def _on_prepare(request: web.Request, response: web.StreamResponse) -> None:

@@ -18,11 +18,11 @@ from typing import Any
 from ..audio import encode_audio
 from ..wire.chat_audio import CHAT_VOICES
 from .replies import Reply
-from .shapes import chunk, usage_of
+from .shapes import usage_of
 from .state import EmulatorState
 from .voice import RATE, encode_speech
 
-__all__ = ["KEEP_SECONDS", "SpokenAudio", "audio_problem", "spoken_chunks", "spoken_message"]
+__all__ = ["KEEP_SECONDS", "SpokenAudio", "SpokenDeltas", "audio_problem", "spoken_deltas", "spoken_message"]
 
 #: How long a spoken reply's audio is kept for a later request to name, in seconds.
 KEEP_SECONDS = 3600
@@ -93,40 +93,27 @@ def _spoken_usage(reply: Reply, seconds: float) -> dict[str, Any]:
     return usage
 
 
-def spoken_chunks(
-    reply: Reply, body: dict[str, Any], state: EmulatorState, ident: str, created: int, include_usage: bool
-) -> list[dict[str, Any]]:
-    """Every chunk of a streamed spoken reply, in order: transcript parts, audio parts, the expiry."""
-    model = body["model"]
+@dataclass(frozen=True, slots=True)
+class SpokenDeltas:
+    """A streamed spoken reply's ``delta.audio`` parts, in order, and the usage its audio bills."""
 
-    def choice(delta: dict[str, Any], finish: str | None = None) -> list[dict[str, Any]]:
-        return [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]
+    deltas: list[dict[str, Any]]
+    usage: dict[str, Any]
 
-    out = [chunk(ident, created, model, choice({"role": "assistant", "content": None, "refusal": None}))]
-    seconds = 0.0
-    if reply.text:
-        audio_id, expires_at = _keep(state, reply.text)
-        out.append(chunk(ident, created, model, choice({"audio": {"id": audio_id, "transcript": ""}})))
-        out += [chunk(ident, created, model, choice({"audio": {"transcript": piece}})) for piece in reply.chunks]
-        samples = encode_speech(reply.text, RATE, _voice_name(body["audio"]))
-        seconds = len(samples) / RATE
-        pcm = encode_audio(samples, RATE, "pcm")
-        for at in range(0, len(pcm), _PART):
-            data = base64.b64encode(pcm[at : at + _PART]).decode()
-            out.append(chunk(ident, created, model, choice({"audio": {"data": data}})))
-        out.append(chunk(ident, created, model, choice({"audio": {"expires_at": expires_at}})))
-    for i, call in enumerate(reply.tool_calls):
-        head = {
-            "index": i,
-            "id": call.id,
-            "type": "function",
-            "function": {"name": call.name, "arguments": call.arguments},
-        }
-        out.append(chunk(ident, created, model, choice({"tool_calls": [head]})))
-    out.append(chunk(ident, created, model, choice({}, reply.finish_reason)))
-    if include_usage:
-        out.append(chunk(ident, created, model, [], _spoken_usage(reply, seconds)))
-    return out
+
+def spoken_deltas(reply: Reply, body: dict[str, Any], state: EmulatorState) -> SpokenDeltas:
+    """The deltas that speak a streamed reply: its id and transcript parts, its 100 ms audio parts,
+    then when the audio expires (``streaming.reply_chunks`` puts them where the text would go)."""
+    if not reply.text:
+        return SpokenDeltas([], _spoken_usage(reply, 0.0))
+    audio_id, expires_at = _keep(state, reply.text)
+    deltas: list[dict[str, Any]] = [{"audio": {"id": audio_id, "transcript": ""}}]
+    deltas += [{"audio": {"transcript": piece}} for piece in reply.chunks]
+    samples = encode_speech(reply.text, RATE, _voice_name(body["audio"]))
+    pcm = encode_audio(samples, RATE, "pcm")
+    deltas += [{"audio": {"data": base64.b64encode(pcm[at : at + _PART]).decode()}} for at in range(0, len(pcm), _PART)]
+    deltas.append({"audio": {"expires_at": expires_at}})
+    return SpokenDeltas(deltas, _spoken_usage(reply, len(samples) / RATE))
 
 
 def spoken_message(reply: Reply, body: dict[str, Any], state: EmulatorState) -> tuple[dict[str, Any], dict[str, Any]]:
