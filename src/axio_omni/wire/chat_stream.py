@@ -126,8 +126,6 @@ class ChatStreamReader:
             self._to_learn = None
         if template is not None and self._started and event.event == "message":
             content = template.match(data)
-            if content is None and template.shared is not None and not template.prefix:
-                content = template.adopt(data)
             if content is not None:
                 return self._text_only(content)
             fragment = self._arguments.match(data) if self._arguments is not None else None

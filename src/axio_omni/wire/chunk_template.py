@@ -151,9 +151,12 @@ class ChunkTemplate:
         self.shared = shared if layout is TEXT else None
 
     def match(self, data: str) -> str | None:
-        """The string of ``data`` if it has the learned layout, else None."""
+        """The string of ``data`` if it has the learned layout (before one is learned, a layout an
+        earlier stream proved: :meth:`adopt`), else None."""
         prefix = self.prefix
-        if not prefix or not data.startswith(prefix):
+        if not prefix:
+            return self.adopt(data) if self.shared is not None else None
+        if not data.startswith(prefix):
             return None
         try:
             content, end = scanstring(data, len(prefix))
