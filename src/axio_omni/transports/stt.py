@@ -21,7 +21,7 @@ import asyncio
 import io
 import json
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 import aiohttp
@@ -318,7 +318,7 @@ class OpenAISTTTransport(HTTPTransport, STTTransport):
                 if isinstance(item, Transcript):
                     parts.append(item.shifted(upload.start))
                 elif isinstance(item, Segment):
-                    yield replace(item, start=item.start + upload.start, end=item.end + upload.start)
+                    yield item.shifted(upload.start)
                 else:
                     if fresh and spoken:
                         item = " " + item.lstrip()

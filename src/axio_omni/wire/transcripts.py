@@ -11,7 +11,9 @@ joins the transcripts of a recording's pieces, times already shifted, speakers k
 
 from __future__ import annotations
 
+import functools
 import json
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -55,6 +57,10 @@ class Segment:
     end: float
     text: str
     speaker: str | None = None
+
+    def shifted(self, offset: float) -> Segment:
+        """This segment moved ``offset`` seconds later."""
+        return replace(self, start=self.start + offset, end=self.end + offset) if offset else self
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +111,7 @@ class Transcript:
             return self
         return replace(
             self,
-            segments=tuple(replace(s, start=s.start + offset, end=s.end + offset) for s in self.segments),
+            segments=tuple(s.shifted(offset) for s in self.segments),
             words=tuple(Word(w.word, w.start + offset, w.end + offset) for w in self.words),
         )
 
@@ -284,16 +290,13 @@ def join_transcripts(parts: Sequence[Transcript], known_speakers: Iterable[str] 
         return speaker if speaker is None or speaker in known else f"{speaker}#{n}"
 
     usages = [p.usage for p in parts if p.usage is not None]
-    total = None
-    for usage in usages:
-        total = usage if total is None else total + usage
     return Transcript(
         " ".join(p.text for p in parts if p.text),
         next((p.language for p in parts if p.language), None),
         sum(p.duration or 0.0 for p in parts) or None,
         tuple(replace(s, speaker=label(s.speaker, n)) for n, p in enumerate(parts, 1) for s in p.segments),
         tuple(w for p in parts for w in p.words),
-        total,
+        functools.reduce(operator.add, usages) if usages else None,
         tuple(lp for p in parts for lp in p.logprobs),
     )
 
