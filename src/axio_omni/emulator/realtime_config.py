@@ -262,13 +262,7 @@ def _transcription_check(update: dict[str, Any]) -> Problem | None:
     if not isinstance(transcriber, dict) or set(transcriber) - _TRANSCRIBER_KEYS or not transcriber.get("model"):
         param = "session.audio.input.transcription"
         return Problem("invalid_value", "transcription must be an object with a model.", param)
-    detection = part.get("turn_detection")
-    if detection is not None and isinstance(detection, dict):
-        # A transcription session makes no responses: create_response and interrupt_response are not its.
-        detection = {k: v for k, v in detection.items() if k not in ("create_response", "interrupt_response")}
-    if problem := _turn_detection(detection, "session.audio.input.turn_detection"):
-        return problem
-    return None
+    return _turn_detection(part.get("turn_detection"), "session.audio.input.turn_detection")
 
 
 def apply_transcription_update(session: dict[str, Any], update: Any) -> Problem | None:
@@ -282,6 +276,8 @@ def apply_transcription_update(session: dict[str, Any], update: Any) -> Problem 
     target = session["audio"]["input"]
     for key, value in copy.deepcopy((update.get("audio") or {}).get("input") or {}).items():
         if key == "turn_detection" and value is not None:
+            # The shared turn_detection schema allows create_response and interrupt_response; a
+            # transcription session makes no responses, so they are dropped, not echoed.
             value = {"type": value["type"], **_VAD_DEFAULTS[value["type"]], **value}
             value = {k: v for k, v in value.items() if k not in ("create_response", "interrupt_response")}
         if value is None and key == "noise_reduction":
